@@ -1,0 +1,13 @@
+import { Command } from 'commander';
+import { registerSignCommand } from '../cli/sign';
+
+const program = new Command('heapwatch')
+  .description('Find memory leaks in Node.js services on AWS ECS Fargate.')
+  .showHelpAfterError();
+
+registerSignCommand(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`heapwatch: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,3 @@
+export * from './nonce-cache';
+export * from './snapshot-name';
+export * from './token';
