@@ -8,6 +8,7 @@ export type CaptureFailureReason =
   | 'unauthorized'
   | 'busy'
   | 'insufficient-memory'
+  | 'insufficient-disk'
   | 'disabled'
   | 'bad-response'
   | 'interrupted'

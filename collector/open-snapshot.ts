@@ -76,12 +76,12 @@ export async function openSnapshot(options: OpenSnapshotOptions): Promise<OpenSn
       busyWaitedMs += waitMs;
       continue;
     }
-    if (status === 503 && error === 'insufficient-memory') {
-      const details = JSON.stringify(body);
+    if (status === 503 && (error === 'insufficient-memory' || error === 'insufficient-disk')) {
+      const resource = error === 'insufficient-memory' ? 'memory' : 'disk';
       throw new CaptureError(
         options.taskId,
-        'insufficient-memory',
-        `the agent refused: not enough memory headroom for a capture ${details}. Not retried — a capture needs several times the heap and could get the task OOM-killed; raise the task memory, or capture earlier in the leak`,
+        error,
+        `the agent refused: not enough ${resource} headroom for a capture ${JSON.stringify(body)}. Not retried — a capture needs several times the heap in ${resource} and could get the task killed; raise the task's ${resource === 'memory' ? 'memory' : 'ephemeral storage'}, or capture earlier in the leak`,
       );
     }
     if (status === 503 && error === 'disabled') {

@@ -134,6 +134,31 @@ describe('captureToS3', () => {
     }
   });
 
+  test('reports a 503 insufficient-memory refusal with the agent’s numbers and does not retry it', async () => {
+    // Prepare: an agent whose headroom guard wants far more memory than any machine has
+    const cramped = await startAgentProcess({ secret: SECRET, taskId: TASK_ID, captureMemoryFactor: 1e9 });
+    const waits: number[] = [];
+    try {
+      // Act
+      const capture = captureToS3({
+        ...baseOptions(),
+        url: cramped.url,
+        service: 'cramped',
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      });
+
+      // Assess
+      await expect(capture).rejects.toMatchObject({ taskId: TASK_ID, reason: 'insufficient-memory' });
+      await expect(capture).rejects.toThrow(/not enough memory headroom .*"neededBytes":\d+.*Not retried/);
+      expect(waits).toEqual([]);
+      expect(await s3.listKeys('prod/cramped/')).toEqual([]);
+    } finally {
+      await cramped.kill();
+    }
+  });
+
   test('aborts the multipart upload and stores nothing when the agent process dies mid-transfer', async () => {
     // Prepare: a bigger heap, so the snapshot outlasts the socket buffers
     const dyingTaskId = 'dying-task';

@@ -19,22 +19,6 @@ describe('openSnapshot', () => {
     return started;
   }
 
-  test('does not retry a 503 insufficient-memory and reports the agent’s numbers', async () => {
-    // Prepare
-    const agent = await scripted(() => ({
-      status: 503,
-      body: JSON.stringify({ error: 'insufficient-memory', requiredBytes: 900, availableBytes: 100 }),
-    }));
-
-    // Act
-    const opening = openSnapshot({ url: agent.url, taskId: TASK_ID, secrets: staticSecretSource({ current: SECRET }) });
-
-    // Assess
-    await expect(opening).rejects.toMatchObject({ reason: 'insufficient-memory' });
-    await expect(opening).rejects.toThrow(/task task-7: .*"requiredBytes":900.*Not retried/);
-    expect(agent.requests).toHaveLength(1);
-  });
-
   test('gives up on a busy agent once the next Retry-After would exceed the bound, with a fresh token each time', async () => {
     // Prepare
     const agent = await scripted(() => ({ status: 409, headers: { 'retry-after': '30' }, body: '{"error":"busy"}' }));
