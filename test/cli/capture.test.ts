@@ -79,11 +79,9 @@ describe('heapwatch capture --cluster --service (series)', () => {
   test('starts the state machine for the longest-running task and prints where the report will be', async () => {
     // Prepare
     const sfn = simulateStepFunctions(STATE_MACHINE);
-    ecsMock
-      .on(ListTasksCommand)
-      .resolves({
-        taskArns: ['arn:aws:ecs:eu-west-1:1:task/prod/new', `arn:aws:ecs:eu-west-1:1:task/prod/${TASK_ID}`],
-      });
+    ecsMock.on(ListTasksCommand).resolves({
+      taskArns: ['arn:aws:ecs:eu-west-1:1:task/prod/new', `arn:aws:ecs:eu-west-1:1:task/prod/${TASK_ID}`],
+    });
     ecsMock.on(DescribeTasksCommand).resolves({
       tasks: ['new', TASK_ID].map((id, index) => ({
         taskArn: `arn:aws:ecs:eu-west-1:1:task/prod/${id}`,
