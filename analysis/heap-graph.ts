@@ -27,15 +27,37 @@ export function buildHeapGraph(snapshot: HeapSnapshot): HeapGraph {
   for (let node = 0; node < nodeCount; node++) {
     edgeCounts[node] = nodes[node * layout.nodeFieldCount + layout.nodeEdgeCountOffset];
   }
+  const weak = layout.edgeTypes.indexOf('weak');
+  if (weak >= 0) weakenStringTableEdges(snapshot, weak);
   return buildGraphFromEdgeCounts({
     edgeCounts,
     edges: snapshot.edges,
     edgeStride: layout.edgeFieldCount,
     edgeTargetOffset: layout.edgeToNodeOffset,
     edgeTypeOffset: layout.edgeTypeOffset,
-    ignoredEdgeType: layout.edgeTypes.indexOf('weak'),
+    ignoredEdgeType: weak,
     rootNode: 0,
   });
+}
+
+/**
+ * V8's string table drops strings nobody else references, so it holds them weakly in effect; without this every
+ * property-name string would be "held" by (Internalized strings) instead of the object using it as a key.
+ */
+const WEAK_HOLDING_ROOTS = new Set(['(Internalized strings)', '(External strings)']);
+
+function weakenStringTableEdges(snapshot: HeapSnapshot, weakType: number): void {
+  const { layout, nodes, edges, strings, nodeCount } = snapshot;
+  let edge = 0;
+  for (let node = 0; node < nodeCount; node++) {
+    const base = node * layout.nodeFieldCount;
+    const edgeCount = nodes[base + layout.nodeEdgeCountOffset];
+    const isSynthetic = layout.nodeTypes[nodes[base + layout.nodeTypeOffset]] === 'synthetic';
+    if (isSynthetic && WEAK_HOLDING_ROOTS.has(strings[nodes[base + layout.nodeNameOffset]] ?? '')) {
+      for (let e = edge; e < edge + edgeCount; e++) edges[e * layout.edgeFieldCount + layout.edgeTypeOffset] = weakType;
+    }
+    edge += edgeCount;
+  }
 }
 
 export interface GraphEdges {
