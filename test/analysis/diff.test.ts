@@ -13,7 +13,7 @@ describe('diffSnapshotFiles on real leaks', () => {
     const scenarios: Scenario[] = ['memoize', 'global-array', 'listeners', 'timers', 'bounded-cache'];
     for (const batch of [scenarios.slice(0, 3), scenarios.slice(3)]) {
       const written = await Promise.all(batch.map((scenario) => writeSnapshotSeries(scenario, dir)));
-      batch.forEach((scenario, index) => series.set(scenario, written[index]));
+      for (const [index, scenario] of batch.entries()) series.set(scenario, written[index]);
     }
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
