@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCaptureCommand } from '../cli/capture';
+import { registerDiffCommand } from '../cli/diff';
 import { registerSignCommand } from '../cli/sign';
 
 const program = new Command('heapwatch')
@@ -8,6 +9,7 @@ const program = new Command('heapwatch')
 
 registerSignCommand(program);
 registerCaptureCommand(program);
+registerDiffCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`heapwatch: ${error instanceof Error ? error.message : String(error)}\n`);
