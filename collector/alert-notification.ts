@@ -15,25 +15,56 @@ interface NotifiedAlert {
 }
 
 /**
- * Reads an Alertmanager notification as AMP sends it to SNS with the JSON `sns.default.message` template
- * (the `{receiver, status, alerts: [{status, labels, annotations, startsAt, ...}]}` shape) and returns one series
- * request per task with a firing snapshot alert.
+ * Alertmanager's default `sns.default.message` (what AMP sends without a custom template): "Alerts Firing:" and
+ * "Alerts Resolved:" sections, each alert a "Labels:" block of ` - name = value` lines.
+ */
+function alertsFromText(message: string): NotifiedAlert[] {
+  const alerts: NotifiedAlert[] = [];
+  let status: string | undefined;
+  let labels: Record<string, string> | undefined;
+  for (const line of message.split(/\r?\n/)) {
+    if (/^Alerts Firing:/.test(line)) status = 'firing';
+    else if (/^Alerts Resolved:/.test(line)) status = 'resolved';
+    else if (/^Labels:/.test(line) && status !== undefined) {
+      labels = {};
+      alerts.push({ status, labels });
+    } else if (/^(Annotations:|Source:|Value:)/.test(line)) labels = undefined;
+    else if (labels !== undefined) {
+      const pair = /^ - ([A-Za-z_][A-Za-z0-9_]*) = (.*)$/.exec(line);
+      if (pair) labels[pair[1]] = pair[2].trim();
+    }
+  }
+  return alerts;
+}
+
+function parseAlerts(message: string): NotifiedAlert[] | undefined {
+  try {
+    const parsed = JSON.parse(message) as { alerts?: NotifiedAlert[] };
+    return Array.isArray(parsed.alerts) ? parsed.alerts : [];
+  } catch {
+    const alerts = alertsFromText(message);
+    return alerts.length > 0 ? alerts : undefined;
+  }
+}
+
+/**
+ * Reads an Alertmanager notification as AMP sends it to SNS — with the JSON `sns.default.message` template of the AMP
+ * guide (`{receiver, status, alerts: [{status, labels, annotations, startsAt, ...}]}`) or Alertmanager's default text
+ * — and returns one series request per task with a firing snapshot alert.
  */
 export function seriesRequestsFromNotification(message: string): AlertDecision {
-  let parsed: { alerts?: NotifiedAlert[] };
-  try {
-    parsed = JSON.parse(message) as { alerts?: NotifiedAlert[] };
-  } catch {
+  const alerts = parseAlerts(message);
+  if (alerts === undefined) {
     return {
       requests: [],
       ignored: [
-        `the notification is not JSON (${JSON.stringify(message.slice(0, 80))}…): configure AMP's alert manager with the JSON "sns.default.message" template`,
+        `the notification is neither Alertmanager JSON nor its default text (${JSON.stringify(message.slice(0, 80))}…): configure AMP's alert manager with the JSON "sns.default.message" template`,
       ],
     };
   }
   const requests = new Map<string, SeriesRequest>();
   const ignored: string[] = [];
-  for (const alert of parsed.alerts ?? []) {
+  for (const alert of alerts) {
     const labels = alert.labels ?? {};
     const name = labels.alertname ?? '(no alertname)';
     if (!SNAPSHOT_ALERTS.includes(name)) {

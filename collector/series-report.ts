@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { LeakReport, SeriesAnalyzer } from './leak-report';
+import { type LeakReport, pickForDiff, type SeriesAnalyzer } from './leak-report';
 import { reportKeys, type SeriesState } from './series';
 import {
   failureText,
@@ -16,11 +16,11 @@ import {
   summaryText,
 } from './series-summary';
 
-export interface ReportSeriesDependencies {
+export interface ReportSeriesDependencies<R extends LeakReport = LeakReport> {
   readonly s3: S3Client;
   readonly sns: SNSClient;
   readonly topicArn: string;
-  readonly analyzer: SeriesAnalyzer;
+  readonly analyzer: SeriesAnalyzer<R>;
   /** Largest snapshot analysed here; bigger series get a report saying how to run the diff locally. */
   readonly maxSnapshotBytes: number;
   /** Where snapshots are downloaded (Lambda: /tmp). */
@@ -41,7 +41,10 @@ export interface SeriesOutcome {
  * Last step of a series: diff the snapshots (when there are two or more and they fit), write report.json/.md/.html
  * beside them and publish a short summary. Also reached after a failed step, which the summary then reports.
  */
-export async function reportSeries(input: SeriesInput, deps: ReportSeriesDependencies): Promise<SeriesOutcome> {
+export async function reportSeries<R extends LeakReport>(
+  input: SeriesInput,
+  deps: ReportSeriesDependencies<R>,
+): Promise<SeriesOutcome> {
   const snapshots = input.snapshots ?? [];
   const task = `${input.cluster}/${input.service}/${input.taskId ?? '(task not found)'}`;
   if (
@@ -60,14 +63,20 @@ export async function reportSeries(input: SeriesInput, deps: ReportSeriesDepende
     md: `s3://${bucket}/${keys.md}`,
     html: `s3://${bucket}/${keys.html}`,
   };
-  const largest = Math.max(...snapshots.map((snapshot) => snapshot.bytes));
+  const analysed = pickForDiff(snapshots);
+  const largest = Math.max(...analysed.map((snapshot) => snapshot.bytes));
   const fits = largest <= deps.maxSnapshotBytes;
-  const report = fits ? await analyse(snapshots, deps) : tooLarge(largest, deps.maxSnapshotBytes);
+  const report = fits
+    ? await analyse(analysed, deps)
+    : deps.analyzer.notAnalysed(tooLarge(largest, deps.maxSnapshotBytes));
   const title = `heapwatch: ${task}`;
   const markdown = [
     `# ${title}`,
     '',
-    `Series started ${input.startedAt} (${input.reason}); ${snapshots.length} of ${input.count} snapshots.`,
+    `Series started ${input.startedAt} (${input.reason}); ${snapshots.length} of ${input.count} snapshots` +
+      (analysed.length < snapshots.length
+        ? `; diffed ${analysed.map((snapshot) => basename(snapshot.key)).join(', ')}.`
+        : '.'),
     ...(input.failure ? ['', `**The series did not finish:** ${failureText(input.failure)}`] : []),
     '',
     deps.analyzer.renderMarkdown(report),
@@ -97,20 +106,20 @@ export async function reportSeries(input: SeriesInput, deps: ReportSeriesDepende
   return { verdict: report.verdict, locations, analysed: fits };
 }
 
-function tooLarge(largest: number, limit: number): LeakReport {
-  return {
-    verdict: 'inconclusive',
-    reasoning: `not analysed in Lambda: the largest snapshot is ${formatBytes(largest)}, above the ${formatBytes(limit)} the analysis function is sized for; download the snapshots and run \`npx heapwatch diff\` on a machine with about 5× that in memory (commands below)`,
-    suspects: [],
-  };
+function tooLarge(largest: number, limit: number): string {
+  return `Not analysed in Lambda: the largest snapshot is ${formatBytes(largest)}, above the ${formatBytes(limit)} the analysis function is sized for. Download the snapshots and run heapwatch diff on a machine with more memory (see "Run the diff locally").`;
 }
 
-async function analyse(snapshots: SeriesState['snapshots'], deps: ReportSeriesDependencies): Promise<LeakReport> {
+async function analyse<R extends LeakReport>(
+  snapshots: SeriesState['snapshots'],
+  deps: ReportSeriesDependencies<R>,
+): Promise<R> {
   const dir = await mkdtemp(join(deps.workDir, 'heapwatch-series-'));
   try {
     const paths: string[] = [];
-    for (const [index, snapshot] of snapshots.entries()) {
-      const path = join(dir, `${index + 1}.heapsnapshot`);
+    for (const snapshot of snapshots) {
+      // Named like the object, so the report's snapshot table says which capture is which.
+      const path = join(dir, basename(snapshot.key));
       const object = await deps.s3.send(new GetObjectCommand({ Bucket: snapshot.bucket, Key: snapshot.key }));
       await pipeline(object.Body as Readable, createWriteStream(path));
       paths.push(path);
@@ -125,6 +134,10 @@ async function putText(s3: S3Client, bucket: string, key: string, body: string, 
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
 }
 
-async function publish(deps: ReportSeriesDependencies, subject: string, message: string): Promise<void> {
+async function publish<R extends LeakReport>(
+  deps: ReportSeriesDependencies<R>,
+  subject: string,
+  message: string,
+): Promise<void> {
   await deps.sns.send(new PublishCommand({ TopicArn: deps.topicArn, Subject: subject, Message: message }));
 }

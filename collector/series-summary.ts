@@ -14,7 +14,7 @@ export interface ReportLocations {
 }
 
 const MAX_SUSPECTS_IN_SUMMARY = 3;
-const MAX_PATH_STEPS = 8;
+const MAX_PATH_STEPS = 6;
 
 /** The error message of a failed step, out of the Lambda error JSON Step Functions passes on. */
 export function failureText(failure: SeriesFailure): string {
@@ -57,8 +57,10 @@ export function summaryText(
     report.suspects.slice(0, MAX_SUSPECTS_IN_SUMMARY).forEach((suspect, index) => {
       lines.push(
         `${index + 1}. ${suspect.name}: +${suspect.countDelta} objects, ${formatBytes(suspect.sizeDelta)} more, retains ${formatBytes(suspect.retainedSize)}`,
-        `   retained by: ${suspect.retainerPath.slice(0, MAX_PATH_STEPS).join(' → ')}${suspect.retainerPath.length > MAX_PATH_STEPS ? ' → …' : ''}`,
+        // The end of the path names the culprit; its start is always the same GC roots.
+        `   retained by: ${suspect.retainerPath.length > MAX_PATH_STEPS ? '… → ' : ''}${suspect.retainerPath.slice(-MAX_PATH_STEPS).join(' → ')}`,
       );
+      if (suspect.path) lines.push(`   at: ${suspect.path}`);
     });
   }
   if (failure) lines.push(`failed: ${failureText(failure)}`);

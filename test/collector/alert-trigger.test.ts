@@ -90,13 +90,49 @@ describe('triggerSeriesFromNotification', () => {
     expect(sfn.executions.size).toBe(0);
   });
 
-  test('explains a plain-text notification (AMP default template)', async () => {
+  test('reads Alertmanager’s default text message too (AMP without a JSON template)', async () => {
+    // Prepare: the default sns.default.message of a group with one firing and one resolved alert
+    const sfn = simulateStepFunctions(STATE_MACHINE);
+    const message = [
+      'Old space keeps growing after GC',
+      'Alerts Firing:',
+      'Labels:',
+      ' - alertname = HeapwatchLeakSuspected',
+      ' - cluster = prod',
+      ' - service = web',
+      ` - task_id = ${TASK}`,
+      'Annotations:',
+      ' - summary = old space floor grows 12 MiB/h',
+      'Source: https://example.invalid/graph',
+      '',
+      'Alerts Resolved:',
+      'Labels:',
+      ' - alertname = HeapwatchLeakSuspected',
+      ' - cluster = prod',
+      ' - service = web',
+      ' - task_id = other-task',
+      'Annotations:',
+      'Source: https://example.invalid/graph',
+    ].join('\n');
+
+    // Act
+    const { outcomes, ignored } = await triggerSeriesFromNotification(message, {
+      sfn: sfn.client,
+      stateMachineArn: STATE_MACHINE,
+    });
+
+    // Assess
+    expect(outcomes.map((outcome) => outcome.task)).toEqual([`prod/web/${TASK}`]);
+    expect(ignored).toEqual(['HeapwatchLeakSuspected: resolved, not firing']);
+  });
+
+  test('explains a message it cannot read', async () => {
     const sfn = simulateStepFunctions(STATE_MACHINE);
     const { ignored } = await triggerSeriesFromNotification('Alert: HeapwatchLeakSuspected - firing', {
       sfn: sfn.client,
       stateMachineArn: STATE_MACHINE,
     });
-    expect(ignored[0]).toMatch(/not JSON .*JSON "sns.default.message" template/);
+    expect(ignored[0]).toMatch(/neither Alertmanager JSON nor its default text .*JSON "sns.default.message" template/);
   });
 });
 

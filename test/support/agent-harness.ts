@@ -19,6 +19,8 @@ export interface AgentProcessOptions {
   readonly ballastMiB?: number;
   /** The agent's headroom guard (memory needed per byte of heap); huge values make it refuse. @default - the agent's */
   readonly captureMemoryFactor?: number;
+  /** Leak this many `LeakedSession` objects every 20 ms into a never-evicted cache. @default 0 */
+  readonly leakPerTick?: number;
 }
 
 /** Starts a real agent in its own Node process on 127.0.0.1 and an ephemeral port. */
@@ -30,6 +32,7 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
       ...(options.previousSecret ? { HEAPWATCH_SECRET_PREVIOUS: options.previousSecret } : {}),
       HEAPWATCH_TASK_ID: options.taskId,
       BALLAST_MIB: String(options.ballastMiB ?? 0),
+      LEAK_PER_TICK: String(options.leakPerTick ?? 0),
       ...(options.captureMemoryFactor ? { CAPTURE_MEMORY_FACTOR: String(options.captureMemoryFactor) } : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -8,6 +8,23 @@ const ballast: { id: number; label: string }[] = [];
 for (let i = 0; i < ballastMiB * 8_000; i += 1) ballast.push({ id: i, label: `ballast-${i}` });
 (globalThis as { heapwatchBallast?: unknown }).heapwatchBallast = ballast;
 
+/** A deliberate leak for series tests: sessions cached and never evicted. */
+class LeakedSession {
+  constructor(
+    readonly id: number,
+    readonly payload: string,
+  ) {}
+}
+const sessionCache = new Map<number, LeakedSession>();
+const leakPerTick = Number(process.env.LEAK_PER_TICK ?? '0');
+if (leakPerTick > 0) {
+  let next = 0;
+  setInterval(() => {
+    for (let i = 0; i < leakPerTick; i += 1, next += 1)
+      sessionCache.set(next, new LeakedSession(next, `session-${next}`.repeat(4)));
+  }, 20).unref();
+}
+
 void startAdminServer({
   host: '127.0.0.1',
   port: 0,
