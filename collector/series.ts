@@ -34,6 +34,8 @@ export const DEFAULT_INTERVAL_SECONDS = 300;
 export const MAX_SNAPSHOT_COUNT = 10;
 /** Step Functions Wait states accept up to a year; a leak series longer than a day makes no sense. */
 export const MAX_INTERVAL_SECONDS = 86_400;
+/** The state machine times out after 24 hours; the waits of a series must leave room for captures and analysis. */
+export const MAX_SERIES_WAIT_SECONDS = 20 * 3600;
 
 /** Validates a request and applies defaults once. */
 export function normalizeSeriesRequest(request: SeriesRequest): Required<Omit<SeriesRequest, 'taskId'>> & {
@@ -48,6 +50,11 @@ export function normalizeSeriesRequest(request: SeriesRequest): Required<Omit<Se
   }
   if (!Number.isInteger(intervalSeconds) || intervalSeconds < 0 || intervalSeconds > MAX_INTERVAL_SECONDS) {
     throw new Error(`interval ${intervalSeconds} s is invalid: use whole seconds from 0 to ${MAX_INTERVAL_SECONDS}`);
+  }
+  if ((count - 1) * intervalSeconds > MAX_SERIES_WAIT_SECONDS) {
+    throw new Error(
+      `${count} snapshots ${intervalSeconds} s apart take ${((count - 1) * intervalSeconds) / 3600} h: keep a series under ${MAX_SERIES_WAIT_SECONDS / 3600} h (the state machine times out after 24 h)`,
+    );
   }
   if (request.taskId !== undefined) assertTaskId(request.taskId);
   taskPrefix(request.cluster, request.service, request.taskId ?? 'any');

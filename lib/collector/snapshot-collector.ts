@@ -202,6 +202,11 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
         `snapshotInterval ${interval.toHumanString()} is invalid: use at most 3 hours (5 minutes is a good default)`,
       );
     }
+    if (!Token.isUnresolved(snapshotCount) && (snapshotCount - 1) * seconds > 20 * 3600) {
+      throw new Error(
+        `${snapshotCount} snapshots ${interval.toHumanString()} apart take more than 20 hours: use fewer snapshots or a shorter snapshotInterval`,
+      );
+    }
     if (seconds < 60) {
       Annotations.of(this).addWarning('snapshotInterval under a minute: snapshots this close show little growth');
     }

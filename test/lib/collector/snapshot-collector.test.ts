@@ -141,6 +141,7 @@ describe('SnapshotCollector', () => {
     [{ snapshotCount: 1 }, /snapshotCount 1 is invalid: a diff needs 2 to 10 snapshots/],
     [{ snapshotCount: 2.5 }, /snapshotCount 2.5 is invalid/],
     [{ snapshotInterval: Duration.hours(4) }, /snapshotInterval 4 hours is invalid: use at most 3 hours/],
+    [{ snapshotCount: 10, snapshotInterval: Duration.hours(3) }, /10 snapshots 3 hours apart take more than 20 hours/],
   ])('rejects %p', (props, message) => {
     expect(() => collectorStack(props)).toThrow(message);
   });
