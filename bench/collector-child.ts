@@ -5,7 +5,7 @@ import { type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { captureToS3 } from '../collector/capture-to-s3';
 import { staticSecretSource } from '../collector/secret-source';
 
@@ -81,9 +81,35 @@ async function childRawCopy(): Promise<ChildResult> {
   return { bytes, seconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds() };
 }
 
+/** The S3 server's own ingest ceiling: the same bytes streamed into one PutObject, no hashing, no multipart. */
+async function childRawPut(): Promise<ChildResult> {
+  const s3 = new S3Client({
+    endpoint: process.env.BENCH_S3_ENDPOINT,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
+  const started = process.hrtime.bigint();
+  const response = await new Promise<IncomingMessage>((resolve, reject) =>
+    request(`${process.env.BENCH_AGENT_URL}/raw`, { agent: false }, resolve).on('error', reject).end(),
+  );
+  const bytes = Number(response.headers['content-length']);
+  await s3.send(
+    new PutObjectCommand({ Bucket: 'snapshots', Key: 'raw-put.heapsnapshot', Body: response, ContentLength: bytes }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { bytes, seconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds() };
+}
+
+const children: Record<string, () => Promise<ChildResult>> = {
+  capture: childCapture,
+  raw: childRawCopy,
+  'raw-put': childRawPut,
+};
 const mode = process.env.BENCH_CHILD;
-if (mode === 'capture' || mode === 'raw') {
-  (mode === 'capture' ? childCapture() : childRawCopy()).then(
+if (mode !== undefined && children[mode]) {
+  children[mode]().then(
     (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);

@@ -47,7 +47,10 @@ function longestRunning(tasks: readonly RunningTask[]): RunningTask {
 }
 
 export interface CaptureStepDependencies
-  extends Pick<CaptureToS3Options, 'timeouts' | 'maxBusyWaitMs' | 'partSizeBytes' | 'queueSize' | 'now' | 'sleep'> {
+  extends Pick<
+    CaptureToS3Options,
+    'timeouts' | 'maxBusyWaitMs' | 'partSizeBytes' | 'queueSize' | 'now' | 'sleep' | 'deadline'
+  > {
   readonly ecs: ECSClient;
   readonly s3: S3Client;
   readonly bucket: string;

@@ -17,7 +17,7 @@ export interface SnapshotAnswer {
 }
 
 const SNAPSHOT_PATH = '/heap/snapshot';
-const DEFAULT_RESPONSE_MS = 600_000;
+export const DEFAULT_RESPONSE_MS = 600_000;
 const DEFAULT_IDLE_MS = 60_000;
 
 /** `http://host:port` → the snapshot endpoint; only plain HTTP, the admin port has no TLS. */
