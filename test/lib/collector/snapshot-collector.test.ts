@@ -51,6 +51,12 @@ describe('SnapshotCollector', () => {
       MemorySize: 10240,
       EphemeralStorage: { Size: 10240 },
       Timeout: 900,
+      Environment: {
+        Variables: Match.objectLike({
+          HEAPWATCH_MAX_ANALYSIS_BYTES: String(1536 * 1024 * 1024),
+          NODE_OPTIONS: '--max-old-space-size=8192',
+        }),
+      },
     });
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'lambda',
