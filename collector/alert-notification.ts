@@ -22,15 +22,16 @@ function alertsFromText(message: string): NotifiedAlert[] {
   const alerts: NotifiedAlert[] = [];
   let status: string | undefined;
   let labels: Record<string, string> | undefined;
-  for (const line of message.split(/\r?\n/)) {
-    if (/^Alerts Firing:/.test(line)) status = 'firing';
-    else if (/^Alerts Resolved:/.test(line)) status = 'resolved';
-    else if (/^Labels:/.test(line) && status !== undefined) {
+  for (const raw of message.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith('Alerts Firing:')) status = 'firing';
+    else if (line.startsWith('Alerts Resolved:')) status = 'resolved';
+    else if (line === 'Labels:' && status !== undefined) {
       labels = {};
       alerts.push({ status, labels });
-    } else if (/^(Annotations:|Source:|Value:)/.test(line)) labels = undefined;
+    } else if (/^(Annotations:|Source:|Value:|Silence:|Dashboard:|Panel:)/.test(line)) labels = undefined;
     else if (labels !== undefined) {
-      const pair = /^ - ([A-Za-z_][A-Za-z0-9_]*) = (.*)$/.exec(line);
+      const pair = /^- ([A-Za-z_][A-Za-z0-9_]*) = (.*)$/.exec(line);
       if (pair) labels[pair[1]] = pair[2].trim();
     }
   }
