@@ -69,8 +69,10 @@ export async function captureToS3(options: CaptureToS3Options): Promise<StoredSn
       : setTimeout(
           () =>
             opened.body.destroy(
-              new Error(
-                `the deadline passed (${new Date(options.deadline ?? 0).toISOString()}, before the Lambda timeout)`,
+              new CaptureError(
+                taskId,
+                'timeout',
+                `the transfer was still running at the deadline ${new Date(options.deadline ?? 0).toISOString()} (kept before the Lambda timeout): the upload was aborted, nothing was stored`,
               ),
             ),
           Math.max(0, options.deadline - Date.now()),
@@ -105,9 +107,7 @@ export async function captureToS3(options: CaptureToS3Options): Promise<StoredSn
       taskId,
       'upload-failed',
       `storing s3://${bucket}/${key} failed: ${errorMessage(streamError ?? error)}`,
-      {
-        cause: streamError ?? error,
-      },
+      { cause: streamError ?? error },
     );
   }
   clearTimeout(deadlineTimer);

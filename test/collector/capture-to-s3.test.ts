@@ -8,7 +8,7 @@ import { captureToS3 } from '../../collector/capture-to-s3';
 import { staticSecretSource } from '../../collector/secret-source';
 import { signToken } from '../../protocol';
 import { type AgentProcess, startAgentProcess } from '../support/agent-harness';
-import { startCorruptingProxy } from '../support/corrupting-proxy';
+import { startFaultyProxy } from '../support/faulty-proxy';
 import { type LoopbackS3, startLoopbackS3 } from '../support/s3-server';
 
 const SECRET = 'collector-test-secret-0123456789abcdef';
@@ -121,7 +121,7 @@ describe('captureToS3', () => {
 
   test('fails on a sha256 mismatch (corrupted body) and leaves no object', async () => {
     // Prepare
-    const proxy = await startCorruptingProxy(agent.url);
+    const proxy = await startFaultyProxy(agent.url, { flipByteAt: 1000 });
     try {
       // Act
       const capture = captureToS3({ ...baseOptions(), url: proxy.url, service: 'corrupted' });
@@ -172,6 +172,28 @@ describe('captureToS3', () => {
       expect(await s3.listKeys('prod/deadline/')).toEqual([]);
     } finally {
       await slow.kill();
+    }
+  });
+
+  test('aborts at the deadline when the body stalls mid-transfer', async () => {
+    // Prepare: the network stops delivering after 1 MB; the agent keeps the connection open
+    const proxy = await startFaultyProxy(agent.url, { stallAfterBytes: 1_000_000 });
+    try {
+      // Act
+      const capture = captureToS3({
+        ...baseOptions(),
+        url: proxy.url,
+        service: 'stalled',
+        deadline: Date.now() + 3000,
+      });
+
+      // Assess
+      await expect(capture).rejects.toMatchObject({ taskId: TASK_ID, reason: 'timeout' });
+      await expect(capture).rejects.toThrow(/still running at the deadline/);
+      expect(await s3.listKeys('prod/stalled/')).toEqual([]);
+    } finally {
+      proxy.server.closeAllConnections();
+      proxy.server.close();
     }
   });
 
