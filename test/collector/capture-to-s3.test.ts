@@ -197,6 +197,23 @@ describe('captureToS3', () => {
     }
   });
 
+  test('fails with a timeout when the body stalls longer than the idle timeout', async () => {
+    // Prepare
+    const proxy = await startFaultyProxy(agent.url, { stallAfterBytes: 1_000_000 });
+    try {
+      // Act
+      const capture = captureToS3({ ...baseOptions(), url: proxy.url, service: 'idle', timeouts: { idleMs: 500 } });
+
+      // Assess
+      await expect(capture).rejects.toMatchObject({ taskId: TASK_ID, reason: 'timeout' });
+      await expect(capture).rejects.toThrow(/the snapshot body stalled for 0.5 s/);
+      expect(await s3.listKeys('prod/idle/')).toEqual([]);
+    } finally {
+      proxy.server.closeAllConnections();
+      proxy.server.close();
+    }
+  });
+
   test('aborts the multipart upload and stores nothing when the agent process dies mid-transfer', async () => {
     // Prepare: a bigger heap, so the snapshot outlasts the socket buffers
     const dyingTaskId = 'dying-task';
