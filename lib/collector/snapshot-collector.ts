@@ -118,7 +118,12 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
         NODE_OPTIONS: '--max-old-space-size=8192',
       },
     }).function;
-    this.stateMachine = new SeriesStateMachine(this, 'Series', { discover, capture, analyze }).stateMachine;
+    this.stateMachine = new SeriesStateMachine(this, 'Series', {
+      discover,
+      capture,
+      analyze,
+      reportTopic: this.reportTopic,
+    }).stateMachine;
     const trigger = new CollectorFunction(this, 'Trigger', {
       ...common,
       handler: 'trigger',

@@ -80,6 +80,8 @@ describe('SnapshotCollector', () => {
       /\\"Catch\\":\[\{\\"ErrorEquals\\":\[\\"States.ALL\\"\],\\"ResultPath\\":\\"\$.failure\\",\\"Next\\":\\"AnalyzeSeries\\"/,
     );
     expect(definition).toContain('\\"Type\\":\\"Fail\\",\\"ErrorPath\\":\\"$.failure.Error\\"');
+    expect(definition).toMatch(/\\"ResultPath\\":\\"\$.analysisFailure\\",\\"Next\\":\\"PublishAnalysisFailure\\"/);
+    expect(definition).toContain(':states:::sns:publish');
   });
 
   test('least privilege: ECS scoped to the cluster, objects to its prefix, the secret’s two stages, the own state machine', () => {
