@@ -38,6 +38,11 @@ function alertsFromText(message: string): NotifiedAlert[] {
   return alerts;
 }
 
+/** Labels may carry ARNs (`arn:aws:ecs:…:service/prod/web`); ECS APIs and S3 keys want the name. */
+function nameFromArn(value: string): string {
+  return value.startsWith('arn:') ? value.slice(value.lastIndexOf('/') + 1) : value;
+}
+
 function parseAlerts(message: string): NotifiedAlert[] | undefined {
   try {
     const parsed = JSON.parse(message) as { alerts?: NotifiedAlert[] };
@@ -75,15 +80,9 @@ export function seriesRequestsFromNotification(message: string): AlertDecision {
     } else if (!labels.cluster || !labels.service || !labels.task_id) {
       ignored.push(`${name}: needs the labels cluster, service and task_id (got ${Object.keys(labels).join(', ')})`);
     } else {
-      const key = `${labels.cluster}/${labels.service}/${labels.task_id}`;
-      if (!requests.has(key)) {
-        requests.set(key, {
-          cluster: labels.cluster,
-          service: labels.service,
-          taskId: labels.task_id,
-          reason: `alert ${name}`,
-        });
-      }
+      const [cluster, service, taskId] = [labels.cluster, labels.service, labels.task_id].map(nameFromArn);
+      const key = `${cluster}/${service}/${taskId}`;
+      if (!requests.has(key)) requests.set(key, { cluster, service, taskId, reason: `alert ${name}` });
     }
   }
   return { requests: [...requests.values()], ignored };
