@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { CLOCK_SKEW_SECONDS, NonceCache, nowInSeconds, snapshotFileName, verifyToken } from '../../protocol';
+import { NonceCache, nowInSeconds, snapshotFileName, verifyToken } from '../../protocol';
 import type { SnapshotCounter } from '../metrics';
 import type { AgentLogger } from '../options';
 import { sendJson } from '../respond';
@@ -38,17 +38,18 @@ export class SnapshotEndpoint {
       return;
     }
     const now = nowInSeconds();
+    // Any use spends the token, also one answered 409 or 503: a retry signs a new one.
     const verified = verifyToken(req.headers.authorization, {
       secrets: this.options.secrets,
       taskId: this.options.taskId,
       nowSeconds: now,
+      nonces: this.nonces,
     });
     if (!verified.ok) {
       counter.inc({ result: 'unauthorized' });
       sendJson(res, 401, { error: verified.reason }, { 'WWW-Authenticate': 'Heapwatch' });
       return;
     }
-    // Busy is answered before the nonce is spent, so the client may retry with the same token.
     const release = tryAcquireCapture();
     if (!release) {
       counter.inc({ result: 'busy' });
@@ -56,12 +57,6 @@ export class SnapshotEndpoint {
       return;
     }
     try {
-      if (!this.nonces.claim(verified.token.nonce, verified.token.expires + CLOCK_SKEW_SECONDS, now)) {
-        counter.inc({ result: 'unauthorized' });
-        sendJson(res, 401, { error: 'replayed' }, { 'WWW-Authenticate': 'Heapwatch' });
-        release();
-        return;
-      }
       await this.capture(req, res, release);
     } catch (error) {
       release();
@@ -127,8 +122,9 @@ export class SnapshotEndpoint {
       counter.inc({ result: 'aborted' });
       logger.warn(`heapwatch: snapshot ${fileName} aborted by the client mid-download`);
     } finally {
-      await rm(spooled.path, { force: true });
+      // Released before the (slow, async) delete, so a client that asks again right after a download is served.
       release();
+      await rm(spooled.path, { force: true });
     }
   }
 }
