@@ -10,7 +10,7 @@ import type { AgentLogger } from '../options';
 import { sendJson } from '../respond';
 import { captureRetryAfterSeconds, type ReleaseCapture, tryAcquireCapture } from './capture-lock';
 import { checkCaptureHeadroom, type HeadroomOptions } from './headroom';
-import { spoolHeapSnapshot } from './spool';
+import { SNAPSHOT_CHUNK_BYTES, spoolHeapSnapshot } from './spool';
 
 export interface SnapshotEndpointOptions {
   /** Current secret first; empty when snapshots are disabled. */
@@ -112,11 +112,14 @@ export class SnapshotEndpoint {
       'X-Heapwatch-Task-Id': taskId,
       'X-Heapwatch-Sha256': spooled.sha256,
     });
+    const sendStarted = performance.now();
     try {
-      await pipeline(createReadStream(spooled.path), res);
+      await pipeline(createReadStream(spooled.path, { highWaterMark: SNAPSHOT_CHUNK_BYTES }), res);
       counter.inc({ result: 'ok' });
       logger.info(
-        `heapwatch: snapshot ${fileName} sent (${spooled.sizeBytes} bytes, event loop frozen ${Math.round(spooled.writeMs)} ms)`,
+        `heapwatch: snapshot ${fileName} sent: ${spooled.sizeBytes} bytes, event loop frozen ` +
+          `${Math.round(spooled.writeMs)} ms, hashed in ${Math.round(spooled.hashMs)} ms, ` +
+          `sent in ${Math.round(performance.now() - sendStarted)} ms`,
       );
     } catch {
       counter.inc({ result: 'aborted' });
