@@ -1,5 +1,6 @@
 import { type AnalyzedSnapshot, analyzeSnapshot, compact, type FullyAnalyzedSnapshot } from './analyzed-snapshot';
 import { ClassTable } from './class-table';
+import { collectGarbage } from './collect-garbage';
 import { type GroupKey, type GroupMeasure, measureClasses, measureGroups } from './group-measures';
 import { type ParseProgress, parseSnapshotFile } from './parse-snapshot';
 import type { ClassGrowth, DiffReport, SnapshotInfo, Suspect } from './report';
@@ -40,15 +41,12 @@ export async function diffSnapshotFiles(paths: string[], options: DiffOptions = 
   const minGrowthBytes = options.minGrowthBytes ?? 64 * 1024;
   const classes = new ClassTable();
   const earlier: AnalyzedSnapshot[] = [];
-  let last: FullyAnalyzedSnapshot | undefined;
-  for (const [index, path] of paths.entries()) {
-    const analyzed = analyzeSnapshot(await parseSnapshotFile(path, { onProgress: options.onProgress }), classes);
-    const previous = earlier[earlier.length - 1];
-    if (previous) assertSameProcess(previous, analyzed);
-    if (index < paths.length - 1) earlier.push(compact(analyzed));
-    else last = analyzed;
+  for (const path of paths.slice(0, -1)) {
+    collectGarbage();
+    earlier.push(await analyzeEarlierFile(path, classes, earlier[earlier.length - 1], options));
   }
-  if (!last) throw new Error('no snapshot was analysed');
+  collectGarbage();
+  const last = await analyzeFile(paths[paths.length - 1], classes, earlier[earlier.length - 1], options);
   const all: AnalyzedSnapshot[] = [...earlier, last];
   const groups = groupSurvivors(earlier[0], earlier.length > 1 ? earlier[1] : undefined, last, classes)
     .sort((a, b) => b.survivorRetained - a.survivorRetained)
@@ -78,6 +76,27 @@ export async function diffSnapshotFiles(paths: string[], options: DiffOptions = 
     minGrowthBytes,
     analysisMs: Date.now() - started,
   };
+}
+
+async function analyzeFile(
+  path: string,
+  classes: ClassTable,
+  previous: AnalyzedSnapshot | undefined,
+  options: DiffOptions,
+): Promise<FullyAnalyzedSnapshot> {
+  const analyzed = analyzeSnapshot(await parseSnapshotFile(path, { onProgress: options.onProgress }), classes);
+  if (previous) assertSameProcess(previous, analyzed);
+  return analyzed;
+}
+
+/** In its own frame, so that no suspended async frame keeps the full snapshot alive after it is compacted. */
+async function analyzeEarlierFile(
+  path: string,
+  classes: ClassTable,
+  previous: AnalyzedSnapshot | undefined,
+  options: DiffOptions,
+): Promise<AnalyzedSnapshot> {
+  return compact(await analyzeFile(path, classes, previous, options));
 }
 
 interface Trend {
@@ -118,11 +137,11 @@ function toSuspect(
     retainedSize: latest.retained,
     retainedDelta: latest.retained - first.retained,
     retainerPath: describeRetainerPath(snapshot, hops, group.representative),
-    path: retainerExpression(snapshot, hops),
+    path: retainerExpression(snapshot, graph, distance, hops),
     holder: {
       name: nodeLabel(snapshot, group.holder),
       id: last.ids[group.holder],
-      path: retainerExpression(snapshot, holderHops),
+      path: retainerExpression(snapshot, graph, distance, holderHops),
     },
     counts: series.map((measure) => measure.count),
     selfSizes: series.map((measure) => measure.selfSize),

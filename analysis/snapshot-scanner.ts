@@ -45,7 +45,7 @@ export class SnapshotScanner {
   private layout?: SnapshotLayout;
   private readonly sectionsSeen = new Set<string>();
 
-  private numbers = new Uint32Array(0);
+  private numbers: Uint32Array = new Uint32Array(0);
   private numberCount = 0;
   private numberValue = 0;
   private inNumber = false;
@@ -219,46 +219,69 @@ export class SnapshotScanner {
     let inNumber = this.inNumber;
     let count = this.numberCount;
     let numbers = this.numbers;
+    let capacity = numbers.length;
     const end = chunk.length;
     for (; i < end; i++) {
       const byte = chunk[i];
-      const digit = byte - 48;
-      if (digit >= 0 && digit <= 9) {
-        value = value * 10 + digit;
+      if (byte >= 48 && byte <= 57) {
+        value = value * 10 + (byte - 48);
         inNumber = true;
-        continue;
-      }
-      if (byte === COMMA || byte === CLOSE_BRACKET || isWhitespace(byte)) {
+      } else if (byte === COMMA || byte === 0x0a) {
         if (inNumber) {
-          if (count === numbers.length) {
-            const bigger = new Uint32Array(numbers.length * 2);
-            bigger.set(numbers);
-            numbers = bigger;
+          if (count === capacity) {
+            numbers = this.grow(numbers);
+            capacity = numbers.length;
           }
           numbers[count++] = this.negative ? -value : value;
-          this.negative = false;
           value = 0;
           inNumber = false;
+          this.negative = false;
         }
-        if (byte === CLOSE_BRACKET) {
-          this.numberCount = count;
-          this.numbers = numbers;
-          this.endNumbers();
-          return i + 1;
-        }
-        continue;
+      } else {
+        this.numberValue = value;
+        this.inNumber = inNumber;
+        this.numberCount = count;
+        this.numbers = numbers;
+        if (this.scanNumberSeparator(byte)) return i + 1;
+        value = this.numberValue;
+        inNumber = this.inNumber;
+        count = this.numberCount;
+        numbers = this.numbers;
+        capacity = numbers.length;
       }
-      if (byte === MINUS && !inNumber) {
-        this.negative = true;
-        continue;
-      }
-      this.fail(`unexpected ${JSON.stringify(String.fromCharCode(byte))} in "${this.key}"`);
     }
     this.numberValue = value;
     this.inNumber = inNumber;
     this.numberCount = count;
     this.numbers = numbers;
     return i;
+  }
+
+  private grow(numbers: Uint32Array): Uint32Array {
+    const bigger = new Uint32Array(numbers.length * 2);
+    bigger.set(numbers);
+    return bigger;
+  }
+
+  /** The rare bytes in a number array: other whitespace, a minus sign, the closing bracket. True when it closed. */
+  private scanNumberSeparator(byte: number): boolean {
+    if (byte === MINUS && !this.inNumber) {
+      this.negative = true;
+      return false;
+    }
+    if (byte !== CLOSE_BRACKET && !isWhitespace(byte)) {
+      this.fail(`unexpected ${JSON.stringify(String.fromCharCode(byte))} in "${this.key}"`);
+    }
+    if (this.inNumber) {
+      if (this.numberCount === this.numbers.length) this.numbers = this.grow(this.numbers);
+      this.numbers[this.numberCount++] = this.negative ? -this.numberValue : this.numberValue;
+      this.numberValue = 0;
+      this.inNumber = false;
+      this.negative = false;
+    }
+    if (byte !== CLOSE_BRACKET) return false;
+    this.endNumbers();
+    return true;
   }
 
   private endNumbers(): void {
