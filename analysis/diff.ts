@@ -3,7 +3,7 @@ import { ClassTable } from './class-table';
 import { collectGarbage } from './collect-garbage';
 import { type GroupKey, type GroupMeasure, measureClasses, measureGroups } from './group-measures';
 import { type ParseProgress, parseSnapshotFile } from './parse-snapshot';
-import type { ClassGrowth, DiffReport, SnapshotInfo, Suspect } from './report';
+import type { ClassGrowth, DiffReport, HolderGrowth, SnapshotInfo, Suspect } from './report';
 import {
   computeDistances,
   describeRetainerPath,
@@ -72,6 +72,7 @@ export async function diffSnapshotFiles(paths: string[], options: DiffOptions = 
     reasoning,
     suspects,
     classGrowth: classGrowth(all, classes, top),
+    holderGrowth: holderGrowth(all, suspects),
     snapshots: all.map(snapshotInfo),
     minGrowthBytes,
     analysisMs: Date.now() - started,
@@ -166,6 +167,19 @@ function classGrowth(all: readonly AnalyzedSnapshot[], classes: ClassTable, top:
     };
   });
   return growth.sort((a, b) => b.sizeDelta - a.sizeDelta).slice(0, top);
+}
+
+function holderGrowth(all: readonly AnalyzedSnapshot[], suspects: readonly Suspect[]): HolderGrowth[] {
+  const holders = new Map(suspects.map((suspect) => [suspect.holder.id, suspect.holder]));
+  return [...holders.values()]
+    .map((holder) => {
+      const retainedSizes = all.map((snapshot) => {
+        const node = snapshot.idIndex.find(holder.id);
+        return node < 0 ? 0 : snapshot.retained[node];
+      });
+      return { ...holder, retainedSizes, retainedDelta: retainedSizes[retainedSizes.length - 1] - retainedSizes[0] };
+    })
+    .sort((a, b) => b.retainedDelta - a.retainedDelta);
 }
 
 function snapshotInfo(snapshot: AnalyzedSnapshot): SnapshotInfo {
