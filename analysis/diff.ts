@@ -30,7 +30,7 @@ const MEASURED_GROUPS = 200;
 /**
  * Diffs 2 or 3 snapshots of one process, oldest first: what was allocated after the first and is still alive in the
  * last, grouped by class and holder, measured in every snapshot, ranked, with a verdict. Files are read one at a
- * time; only a ~30 bytes/node summary of earlier snapshots stays in memory.
+ * time; only a ~36 bytes/node summary of earlier snapshots stays in memory.
  */
 export async function diffSnapshotFiles(paths: string[], options: DiffOptions = {}): Promise<DiffReport> {
   if (paths.length < 2 || paths.length > 3) {
@@ -57,8 +57,8 @@ export async function diffSnapshotFiles(paths: string[], options: DiffOptions = 
     .map((group, index) => ({ group, series: measures.map((perSnapshot) => perSnapshot[index]) }))
     .map(({ group, series }) => ({ group, series, growth: trend(series) }))
     .filter(({ series }) => {
-      const growth = series[series.length - 1];
-      return growth.count > series[0].count || growth.retained > series[0].retained;
+      const latest = series[series.length - 1];
+      return latest.count > series[0].count || latest.retained > series[0].retained;
     })
     .sort((a, b) => score(b.growth) - score(a.growth))
     .slice(0, top);
