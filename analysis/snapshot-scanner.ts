@@ -215,44 +215,54 @@ export class SnapshotScanner {
     this.mode = Mode.Numbers;
   }
 
+  /** The hot loop of the parser: digits and the common separators (`,` and newline) stay in locals. */
   private scanNumbers(chunk: Buffer, i: number): number {
     let value = this.numberValue;
-    let inNumber = this.inNumber;
+    let digits = this.inNumber ? 1 : 0;
+    let negative = this.negative;
     let count = this.numberCount;
     let numbers = this.numbers;
     let capacity = numbers.length;
     const end = chunk.length;
     for (; i < end; i++) {
-      const byte = chunk[i];
-      if (byte >= 48 && byte <= 57) {
-        value = value * 10 + (byte - 48);
-        inNumber = true;
-      } else if (byte === COMMA || byte === 0x0a) {
-        if (inNumber) {
+      const digit = chunk[i] - 48;
+      if (digit >= 0 && digit <= 9) {
+        value = value * 10 + digit;
+        digits++;
+        continue;
+      }
+      if (digit === COMMA - 48 || digit === 0x0a - 48) {
+        if (digits !== 0) {
           if (count === capacity) {
             numbers = this.grow(numbers);
             capacity = numbers.length;
           }
-          numbers[count++] = this.negative ? -value : value;
+          numbers[count++] = value;
+          if (negative) {
+            numbers[count - 1] = -value;
+            negative = false;
+          }
           value = 0;
-          inNumber = false;
-          this.negative = false;
+          digits = 0;
         }
-      } else {
-        this.numberValue = value;
-        this.inNumber = inNumber;
-        this.numberCount = count;
-        this.numbers = numbers;
-        if (this.scanNumberSeparator(byte)) return i + 1;
-        value = this.numberValue;
-        inNumber = this.inNumber;
-        count = this.numberCount;
-        numbers = this.numbers;
-        capacity = numbers.length;
+        continue;
       }
+      this.numberValue = value;
+      this.inNumber = digits !== 0;
+      this.negative = negative;
+      this.numberCount = count;
+      this.numbers = numbers;
+      if (this.scanNumberSeparator(chunk[i])) return i + 1;
+      value = this.numberValue;
+      digits = this.inNumber ? 1 : 0;
+      negative = this.negative;
+      count = this.numberCount;
+      numbers = this.numbers;
+      capacity = numbers.length;
     }
     this.numberValue = value;
-    this.inNumber = inNumber;
+    this.inNumber = digits !== 0;
+    this.negative = negative;
     this.numberCount = count;
     this.numbers = numbers;
     return i;
