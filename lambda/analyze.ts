@@ -56,7 +56,7 @@ export const handler = (input: SeriesInput): Promise<SeriesOutcome> => {
     sns: new SNSClient({}),
     topicArn,
     analyzer: diffAnalyzer,
-    maxSnapshotBytes: Number(process.env.HEAPWATCH_MAX_ANALYSIS_BYTES ?? 1536 * 1024 ** 2),
+    maxSnapshotBytes: Number(process.env.HEAPWATCH_MAX_ANALYSIS_BYTES ?? 2 * 1024 ** 3),
     workDir: tmpdir(),
   });
   return configured(input);

@@ -53,7 +53,7 @@ describe('SnapshotCollector', () => {
       Timeout: 900,
       Environment: {
         Variables: Match.objectLike({
-          HEAPWATCH_MAX_ANALYSIS_BYTES: String(1536 * 1024 * 1024),
+          HEAPWATCH_MAX_ANALYSIS_BYTES: String(2 * 1024 ** 3),
           NODE_OPTIONS: '--max-old-space-size=8192',
         }),
       },
