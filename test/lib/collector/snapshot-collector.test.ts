@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -143,6 +143,24 @@ describe('SnapshotCollector', () => {
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('SnapshotCollectorSecurityGroup'), 'GroupId'] },
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { FromPort: 9464, ToPort: 9464 });
+  });
+
+  test('registerService accepts a service name token (an ECS service’s name attribute)', () => {
+    // Prepare
+    const { stack, collector } = collectorStack();
+
+    // Act
+    collector.registerService(Fn.importValue('ShopServiceName'), 9464);
+    const template = Template.fromStack(stack);
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          HEAPWATCH_ADMIN_PORTS: { 'Fn::Join': ['', ['{"', { 'Fn::ImportValue': 'ShopServiceName' }, '":9464}']] },
+        }),
+      },
+    });
   });
 
   test.each([
