@@ -46,7 +46,10 @@ function write(data: unknown, path: string | null | undefined, result: unknown):
   const keys = path.replace(/^\$\./, '').split('.');
   const copy = structuredClone(data) as Json;
   let cursor = copy;
-  for (const key of keys.slice(0, -1)) cursor = (cursor[key] ??= {}) as Json;
+  for (const key of keys.slice(0, -1)) {
+    cursor[key] ??= {};
+    cursor = cursor[key] as Json;
+  }
   cursor[keys[keys.length - 1]] = result;
   return copy;
 }
