@@ -1,5 +1,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { seriesRequestsFromNotification } from './alert-notification';
+import { errorMessage } from './capture-error';
+import { normalizeSeriesRequest } from './series';
 import { type StartSeriesResult, startSeriesOnce } from './start-series';
 
 export interface TriggerOptions {
@@ -26,16 +28,24 @@ export async function triggerSeriesFromNotification(
 ): Promise<{ outcomes: TriggerOutcome[]; ignored: string[] }> {
   const { requests, ignored } = seriesRequestsFromNotification(message);
   const outcomes: TriggerOutcome[] = [];
-  for (const request of requests) {
-    const taskId = request.taskId ?? '';
+  for (const labelled of requests) {
+    const request = { ...labelled, count: options.count, intervalSeconds: options.intervalSeconds };
+    const task = `${request.cluster}/${request.service}/${request.taskId}`;
+    try {
+      normalizeSeriesRequest(request);
+    } catch (error) {
+      // Bad labels never get better: skip them, so SNS does not retry the whole notification.
+      ignored.push(`${task}: ${errorMessage(error)}`);
+      continue;
+    }
     const result = await startSeriesOnce({
       sfn: options.sfn,
       stateMachineArn: options.stateMachineArn,
-      request: { ...request, taskId, count: options.count, intervalSeconds: options.intervalSeconds },
+      request: { ...request, taskId: request.taskId ?? '' },
       windowSeconds: options.windowSeconds,
       now: options.now,
     });
-    outcomes.push({ task: `${request.cluster}/${request.service}/${taskId}`, result });
+    outcomes.push({ task, result });
   }
   return { outcomes, ignored };
 }

@@ -126,6 +126,25 @@ describe('triggerSeriesFromNotification', () => {
     expect(ignored).toEqual(['HeapwatchLeakSuspected: resolved, not firing']);
   });
 
+  test('skips an alert whose labels cannot name a task, and still starts the others', async () => {
+    // Prepare
+    const sfn = simulateStepFunctions(STATE_MACHINE);
+    const message = notification([
+      { alertname: 'HeapwatchLeakSuspected', status: 'firing', task_id: 'bad/task' },
+      { alertname: 'HeapwatchLeakSuspected', status: 'firing', task_id: TASK },
+    ]);
+
+    // Act
+    const { outcomes, ignored } = await triggerSeriesFromNotification(message, {
+      sfn: sfn.client,
+      stateMachineArn: STATE_MACHINE,
+    });
+
+    // Assess
+    expect(outcomes.map((outcome) => outcome.task)).toEqual([`prod/web/${TASK}`]);
+    expect(ignored).toEqual([expect.stringMatching(/^prod\/web\/bad\/task: task id "bad\/task" is invalid/)]);
+  });
+
   test('explains a message it cannot read', async () => {
     const sfn = simulateStepFunctions(STATE_MACHINE);
     const { ignored } = await triggerSeriesFromNotification('Alert: HeapwatchLeakSuspected - firing', {
