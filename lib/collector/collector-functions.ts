@@ -10,6 +10,8 @@ const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
 export interface CollectorFunctionProps {
   readonly vpc: ec2.IVpc;
+  /** Where the functions run (private subnets of the cluster's VPC). */
+  readonly subnets: ec2.SubnetSelection;
   readonly securityGroup: ec2.ISecurityGroup;
   /** File name in `lambda/`, without `.ts`. */
   readonly handler: 'trigger' | 'discover' | 'capture' | 'analyze';
@@ -48,7 +50,7 @@ export class CollectorFunction extends Construct {
       timeout: props.timeout ?? Duration.minutes(1),
       ephemeralStorageSize: props.ephemeralStorageSize,
       vpc: props.vpc,
-      vpcSubnets: { subnets: props.vpc.privateSubnets },
+      vpcSubnets: props.subnets,
       securityGroups: [props.securityGroup],
       loggingFormat: lambda.LoggingFormat.JSON,
       logGroup,

@@ -86,7 +86,7 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
         enforceSSL: true,
       });
 
-    const common = { vpc: cluster.vpc, securityGroup };
+    const common = { vpc: cluster.vpc, subnets: this.privateSubnets(cluster.vpc), securityGroup };
     const discover = new CollectorFunction(this, 'Discover', {
       ...common,
       handler: 'discover',
@@ -196,6 +196,20 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
     const { trigger, discover, capture, analyze } = this.functions;
     for (const fn of [trigger, discover, capture, analyze]) acknowledgeLambdaBasics(fn);
     acknowledgeScopedWildcards([trigger.role, discover.role, capture.role, analyze.role, this.stateMachine.role]);
+  }
+
+  /** Private subnets with egress (NAT) when there are some; else isolated ones, which need VPC endpoints. */
+  private privateSubnets(vpc: ec2.IVpc): ec2.SubnetSelection {
+    if (vpc.privateSubnets.length > 0) return { subnets: vpc.privateSubnets };
+    if (vpc.isolatedSubnets.length > 0) {
+      Annotations.of(this).addWarning(
+        'The cluster VPC has only isolated subnets: the collector reaches ECS, S3, Secrets Manager, SNS and Step Functions only through VPC endpoints for them.',
+      );
+      return { subnets: vpc.isolatedSubnets };
+    }
+    throw new Error(
+      'The cluster VPC has no private subnets: the collector must run inside the VPC (to reach the tasks’ admin ports) but never in public subnets; add private subnets',
+    );
   }
 
   private validateSeries(snapshotCount: number, interval: Duration): void {

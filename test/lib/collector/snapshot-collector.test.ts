@@ -1,5 +1,5 @@
 import { App, Duration, Fn, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -170,6 +170,40 @@ describe('SnapshotCollector', () => {
     [{ snapshotCount: 10, snapshotInterval: Duration.hours(3) }, /10 snapshots 3 hours apart take more than 20 hours/],
   ])('rejects %p', (props, message) => {
     expect(() => collectorStack(props)).toThrow(message);
+  });
+
+  test('runs in isolated subnets with a warning about VPC endpoints, and refuses a VPC without private subnets', () => {
+    // Prepare
+    const app = new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'Isolated');
+    const common = {
+      bucket: new s3.Bucket(stack, 'Snapshots'),
+      secret: new secretsmanager.Secret(stack, 'TokenSecret'),
+      alarmTopic: new sns.Topic(stack, 'Alarms'),
+    };
+    const isolated = new ec2.Vpc(stack, 'IsolatedVpc', {
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    const publicOnly = new ec2.Vpc(stack, 'PublicVpc', {
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
+    });
+
+    // Act
+    new SnapshotCollector(stack, 'InIsolated', { ...common, cluster: new ecs.Cluster(stack, 'A', { vpc: isolated }) });
+    const inPublic = () =>
+      new SnapshotCollector(stack, 'InPublic', {
+        ...common,
+        cluster: new ecs.Cluster(stack, 'B', { vpc: publicOnly }),
+      });
+
+    // Assess
+    Annotations.fromStack(stack).hasWarning(
+      '/Isolated/InIsolated',
+      Match.stringLikeRegexp('only through VPC endpoints'),
+    );
+    expect(inPublic).toThrow(/The cluster VPC has no private subnets/);
   });
 
   test('rejects a bad admin port and a service registered twice with different ports', () => {
