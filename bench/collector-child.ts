@@ -121,6 +121,7 @@ async function childRawUpload(): Promise<ChildResult> {
   await new Upload({
     client: s3,
     params: { Bucket: 'snapshots', Key: 'raw-upload.heapsnapshot', Body: response, ContentLength: bytes },
+    // The collector's defaults for a snapshot of this size
     partSize: partSizeBytes() ?? 8 * 1024 * 1024,
     queueSize: queueSize() ?? 2,
   }).done();

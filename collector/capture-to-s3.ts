@@ -11,7 +11,10 @@ export interface CaptureToS3Options extends OpenSnapshotOptions {
   readonly bucket: string;
   readonly cluster: string;
   readonly service: string;
-  /** S3 multipart part size; memory use is about (queueSize + 1) × partSize whatever the snapshot size. @default 8 MiB */
+  /**
+   * S3 multipart part size; memory use is about (queueSize + 1) × partSize whatever the snapshot size.
+   * @default 8 MiB, more only for snapshots beyond 9,500 parts (~74 GiB)
+   */
   readonly partSizeBytes?: number;
   /** Parts uploaded at once. @default 2 */
   readonly queueSize?: number;
@@ -32,7 +35,10 @@ export interface StoredSnapshot {
   readonly capturedAt: string;
 }
 
+/** Measured by bench:collector: 8 MiB × 2 kept the peak RSS lowest (5 MiB × 4 and 8 MiB × 3 were no faster into S3). */
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+/** S3 allows 10,000 parts; a little room is kept. */
+const MAX_PARTS = 9_500;
 const DEFAULT_QUEUE_SIZE = 2;
 
 /**
@@ -93,7 +99,7 @@ export async function captureToS3(options: CaptureToS3Options): Promise<StoredSn
         'captured-at': capturedAt.toISOString(),
       },
     },
-    partSize: options.partSizeBytes ?? DEFAULT_PART_SIZE,
+    partSize: options.partSizeBytes ?? Math.max(DEFAULT_PART_SIZE, Math.ceil(opened.bytes / MAX_PARTS)),
     queueSize: options.queueSize ?? DEFAULT_QUEUE_SIZE,
     leavePartsOnError: false,
   });
