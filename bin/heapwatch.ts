@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDiffCommand } from '../cli/diff';
 import { registerSignCommand } from '../cli/sign';
 
 const program = new Command('heapwatch')
@@ -6,6 +7,7 @@ const program = new Command('heapwatch')
   .showHelpAfterError();
 
 registerSignCommand(program);
+registerDiffCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`heapwatch: ${error instanceof Error ? error.message : String(error)}\n`);
