@@ -92,8 +92,8 @@ export function floorRisingExpr(options: FloorRisingOptions): string {
 }
 
 /** Per task: the earliest predicted time (seconds) until the floor reaches the heap or container limit. */
-export function earliestTimeToLimitExpr(): string {
-  return `min ${BY_TASK} (${RECORDED.timeToLimit})`;
+export function earliestTimeToLimitExpr(selector = ''): string {
+  return `min ${BY_TASK} (${RECORDED.timeToLimit}${selector ? `{${selector}}` : ''})`;
 }
 
 /** `expr and on (task labels) other`: keeps `expr`'s value where the task also satisfies `other`. */
