@@ -23,7 +23,12 @@ export const GROWTH_MIB_PER_HOUR = taskValueTemplate(
 /** Predicted hours until the floor reaches the given limit (`+Inf` when not growing). */
 export function hoursToLimit(limit: 'heap' | 'container'): string {
   const selector = TASK_SELECTOR_TEMPLATE.replace('{', `{limit="${limit}",`);
-  return taskValueTemplate(`${RECORDED.timeToLimit}${selector}`, '/ 3600', '%.1f h', 'unknown (no limit reported)');
+  return taskValueTemplate(
+    `${RECORDED.timeToLimit}${selector}`,
+    '/ 3600',
+    'in %.1f h',
+    'at an unknown time (no limit reported)',
+  );
 }
 
 const TASK = '{{ $labels.task_id }}';
@@ -33,8 +38,8 @@ const CLUSTER = '{{ $labels.cluster }}';
 export const TASK_PHRASE = `task ${TASK} of service ${SERVICE} in cluster ${CLUSTER}`;
 
 export const PREDICTION_PHRASE =
-  `At this rate the floor reaches the V8 heap limit in ${hoursToLimit('heap')} ` +
-  `and the container memory limit in ${hoursToLimit('container')}.`;
+  `At this rate the floor reaches the V8 heap limit ${hoursToLimit('heap')} ` +
+  `and the container memory limit ${hoursToLimit('container')}.`;
 
 /** What the alert means, how to start a snapshot series of this one task, and where its report appears. */
 export function runbook(meaning: string): string {
