@@ -7,7 +7,11 @@
 export const TASK_LABELS = ['cluster', 'service', 'task_id'] as const;
 export type TaskLabel = (typeof TASK_LABELS)[number];
 
-const BY_TASK = `by (${TASK_LABELS.join(', ')})`;
+/** `by (cluster, service, task_id[, extra...])` */
+function byTask(...extra: readonly string[]): string {
+  return `by (${[...TASK_LABELS, ...extra].join(', ')})`;
+}
+const BY_TASK = byTask();
 const ON_TASK = `on (${TASK_LABELS.join(', ')})`;
 
 /** Windows the recording rules and alerts depend on; Prometheus durations such as `5m`. */
@@ -107,8 +111,7 @@ export const TASK_SELECTOR_TEMPLATE_ARGS = TASK_LABELS.map((label) => `$labels.$
 
 /** Queries of raw agent metrics shown on dashboards; `selector` is a label-matcher body such as `cluster=~"$cluster"`. */
 export const panelQueries = {
-  heapSpaceUsed: (selector: string) =>
-    `sum ${BY_TASK.replace(')', ', space)')} (nodejs_heap_space_size_used_bytes{${selector}})`,
+  heapSpaceUsed: (selector: string) => `sum ${byTask('space')} (nodejs_heap_space_size_used_bytes{${selector}})`,
   oldSpaceUsed: (selector: string) => `sum ${BY_TASK} (nodejs_heap_space_size_used_bytes{space="old", ${selector}})`,
   heapUsed: (selector: string) => `sum ${BY_TASK} (nodejs_heap_size_used_bytes{${selector}})`,
   heapLimit: (selector: string) => `max ${BY_TASK} (heapwatch_heap_size_limit_bytes{${selector}})`,
@@ -117,7 +120,7 @@ export const panelQueries = {
   residentMemory: (selector: string) => `max ${BY_TASK} (process_resident_memory_bytes{${selector}})`,
   externalMemory: (selector: string) => `max ${BY_TASK} (nodejs_external_memory_bytes{${selector}})`,
   gcPauseRate: (selector: string, rangeInterval: string) =>
-    `sum ${BY_TASK.replace(')', ', kind)')} (rate(nodejs_gc_duration_seconds_sum{${selector}}[${rangeInterval}]))`,
+    `sum ${byTask('kind')} (rate(nodejs_gc_duration_seconds_sum{${selector}}[${rangeInterval}]))`,
   eventLoopLag: (selector: string) => `max ${BY_TASK} (nodejs_eventloop_lag_seconds{${selector}})`,
   eventLoopLagP99: (selector: string) => `max ${BY_TASK} (nodejs_eventloop_lag_p99_seconds{${selector}})`,
   /** Milliseconds since the epoch at which each task's process started (an annotation's time). */

@@ -1,4 +1,10 @@
-import { RECORDED, TASK_LABELS, TASK_SELECTOR_TEMPLATE, TASK_SELECTOR_TEMPLATE_ARGS } from '../queries';
+import {
+  type MemoryLimitKind,
+  RECORDED,
+  TASK_LABELS,
+  TASK_SELECTOR_TEMPLATE,
+  TASK_SELECTOR_TEMPLATE_ARGS,
+} from '../queries';
 
 /** Go-template snippets for alert annotations; they read the recorded concepts of the alert's own task. */
 
@@ -21,7 +27,7 @@ export const GROWTH_MIB_PER_HOUR = taskValueTemplate(
 );
 
 /** Predicted hours until the floor reaches the given limit (`+Inf` when not growing). */
-export function hoursToLimit(limit: 'heap' | 'container'): string {
+export function hoursToLimit(limit: MemoryLimitKind): string {
   const selector = TASK_SELECTOR_TEMPLATE.replace('{', `{limit="${limit}",`);
   return taskValueTemplate(
     `${RECORDED.timeToLimit}${selector}`,
