@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCaptureCommand } from '../cli/capture';
 import { registerDiffCommand } from '../cli/diff';
 import { registerSignCommand } from '../cli/sign';
 
@@ -7,6 +8,7 @@ const program = new Command('heapwatch')
   .showHelpAfterError();
 
 registerSignCommand(program);
+registerCaptureCommand(program);
 registerDiffCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
