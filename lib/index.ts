@@ -1,0 +1,5 @@
+export * from './alerting';
+export * from './heapwatch';
+export * from './scraper';
+export * from './storage';
+export * from './watch';
