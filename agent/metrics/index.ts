@@ -1,0 +1,32 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { CgroupPaths } from '../cgroup-memory';
+import { registerContainerMemoryLimit } from './container-memory-limit';
+import { registerContainerMemoryUsage } from './container-memory-usage';
+import { registerHeapSizeLimit } from './heap-size-limit';
+import { registerSnapshotsTotal, type SnapshotCounter } from './snapshots-total';
+
+export * from './container-memory-limit';
+export * from './container-memory-usage';
+export * from './heap-size-limit';
+export * from './snapshots-total';
+
+export interface AgentMetricsOptions extends CgroupPaths {
+  /** @default - a new registry */
+  readonly registry?: Registry;
+  /** Set to false when the registry already collects prom-client's default metrics. @default true */
+  readonly collectDefaultMetrics?: boolean;
+}
+
+export interface AgentMetrics {
+  readonly registry: Registry;
+  readonly snapshots: SnapshotCounter;
+}
+
+export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetrics {
+  const registry = options.registry ?? new Registry();
+  if (options.collectDefaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  registerHeapSizeLimit(registry);
+  registerContainerMemoryLimit(registry, options);
+  registerContainerMemoryUsage(registry, options);
+  return { registry, snapshots: registerSnapshotsTotal(registry) };
+}

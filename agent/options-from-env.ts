@@ -1,0 +1,44 @@
+import type { AdminServerOptions } from './options';
+import { assertPort } from './options';
+import { type ResolveTaskIdOptions, resolveTaskId } from './task-id';
+
+function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function optionalNumber(env: NodeJS.ProcessEnv, name: string, hint: string): number | undefined {
+  const text = optional(env, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new Error(`${name}=${JSON.stringify(text)} is not a number: ${hint}`);
+  return value;
+}
+
+/**
+ * Admin server options from the environment: HEAPWATCH_SECRET, HEAPWATCH_SECRET_PREVIOUS, HEAPWATCH_TASK_ID
+ * (else ECS task metadata v4, else the hostname), HEAPWATCH_ADMIN_PORT, HEAPWATCH_ADMIN_HOST,
+ * HEAPWATCH_SNAPSHOT_DIR, HEAPWATCH_CAPTURE_MEMORY_FACTOR, HEAPWATCH_CAPTURE_DISK_FACTOR.
+ */
+export async function adminServerOptionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  options: ResolveTaskIdOptions = {},
+): Promise<AdminServerOptions> {
+  const port = optionalNumber(env, 'HEAPWATCH_ADMIN_PORT', 'use a port number such as 9464');
+  if (port !== undefined) assertPort('HEAPWATCH_ADMIN_PORT', port);
+  return {
+    secret: optional(env, 'HEAPWATCH_SECRET'),
+    previousSecret: optional(env, 'HEAPWATCH_SECRET_PREVIOUS'),
+    taskId: await resolveTaskId(env, options),
+    port,
+    host: optional(env, 'HEAPWATCH_ADMIN_HOST'),
+    snapshotDir: optional(env, 'HEAPWATCH_SNAPSHOT_DIR'),
+    captureMemoryFactor: optionalNumber(
+      env,
+      'HEAPWATCH_CAPTURE_MEMORY_FACTOR',
+      'use a multiple of heapUsed such as 12',
+    ),
+    captureDiskFactor: optionalNumber(env, 'HEAPWATCH_CAPTURE_DISK_FACTOR', 'use a multiple of heapUsed such as 3'),
+    logger: options.logger,
+  };
+}

@@ -1,0 +1,89 @@
+import { hostname } from 'node:os';
+import type { Registry } from 'prom-client';
+import { assertSecret, assertTaskId } from '../protocol';
+import type { HeadroomOptions } from './snapshot/headroom';
+
+/** Where the agent writes its few log lines; never given a token or a secret. */
+export interface AgentLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** What the admin endpoints need, whether on their own port or mounted in an existing app. */
+export interface AdminHandlerOptions extends HeadroomOptions {
+  /** HMAC key for snapshot tokens, at least 32 bytes. @default - snapshots disabled (503 `disabled`) */
+  readonly secret?: string;
+  /** The secret before the last rotation, still accepted. @default - none */
+  readonly previousSecret?: string;
+  /** This task's id; tokens are bound to it. @default - the hostname */
+  readonly taskId?: string;
+  /** Directory for the spooled snapshot file. @default - a new private directory under os.tmpdir() */
+  readonly snapshotDir?: string;
+  /** Registry served at `/metrics`; pass prom-client's global `register` to include your own metrics. @default - a new registry */
+  readonly registry?: Registry;
+  /** Set to false when `registry` already collects prom-client's default metrics. @default true */
+  readonly collectDefaultMetrics?: boolean;
+  /** Prefix of the admin paths, e.g. '/_heapwatch' when mounted in an app. @default '' */
+  readonly pathPrefix?: string;
+  /** @default console */
+  readonly logger?: AgentLogger;
+}
+
+export interface AdminServerOptions extends AdminHandlerOptions {
+  /** 0 picks a free port. @default 9464 */
+  readonly port?: number;
+  /** @default '0.0.0.0' */
+  readonly host?: string;
+  /** Time a client has to send its request headers (slow clients get 408). @default 10000 */
+  readonly headersTimeoutMs?: number;
+  /** Time a client has to send its whole request. @default 30000 */
+  readonly requestTimeoutMs?: number;
+  /** Idle time after which a connection is closed, also mid-download. @default 60000 */
+  readonly socketIdleTimeoutMs?: number;
+  /** Larger request headers get 431. @default 8192 */
+  readonly maxHeaderSizeBytes?: number;
+}
+
+export const DEFAULT_ADMIN_PORT = 9464;
+
+/** A hostname made fit to be a task id (ids are part of file names and S3 keys). */
+export function taskIdFromHostname(name: string = hostname()): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 128);
+  return cleaned === '' ? 'unknown-task' : cleaned;
+}
+
+function assertPositive(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+    throw new Error(`${name} ${value} is invalid: use a positive number`);
+  }
+}
+
+export function assertPort(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+    throw new Error(`${name} ${value} is invalid: use a whole number from 0 to 65535 (0 picks a free port)`);
+  }
+}
+
+/** Throws on options that would make the agent insecure or broken, naming the option and the fix. */
+export function validateHandlerOptions(options: AdminHandlerOptions): void {
+  if (options.secret !== undefined) assertSecret(options.secret, 'secret (HEAPWATCH_SECRET)');
+  if (options.previousSecret !== undefined) {
+    assertSecret(options.previousSecret, 'previousSecret (HEAPWATCH_SECRET_PREVIOUS)');
+  }
+  if (options.taskId !== undefined) assertTaskId(options.taskId);
+  assertPositive('captureMemoryFactor', options.captureMemoryFactor);
+  assertPositive('captureDiskFactor', options.captureDiskFactor);
+  const prefix = options.pathPrefix ?? '';
+  if (prefix !== '' && !/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix)) {
+    throw new Error(`pathPrefix ${JSON.stringify(prefix)} is invalid: use '' or a path like '/_heapwatch'`);
+  }
+}
+
+export function validateServerOptions(options: AdminServerOptions): void {
+  validateHandlerOptions(options);
+  assertPort('port', options.port ?? DEFAULT_ADMIN_PORT);
+  assertPositive('headersTimeoutMs', options.headersTimeoutMs);
+  assertPositive('requestTimeoutMs', options.requestTimeoutMs);
+  assertPositive('socketIdleTimeoutMs', options.socketIdleTimeoutMs);
+  assertPositive('maxHeaderSizeBytes', options.maxHeaderSizeBytes);
+}

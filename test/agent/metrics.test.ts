@@ -1,0 +1,65 @@
+import { type AdminServer, startAdminServer } from '../../agent';
+import { fakeCgroup, silentLogger } from './helpers/fake-cgroup';
+import { parsePrometheusText, promtoolCheckMetrics, sampleValue } from './helpers/prometheus-text';
+
+describe('GET /metrics', () => {
+  let server: AdminServer;
+
+  afterEach(async () => {
+    await server?.close();
+  });
+
+  it('serves Prometheus text with heap spaces and the heapwatch metrics', async () => {
+    // Prepare
+    const cgroup = await fakeCgroup({ 'memory.max': '1073741824', 'memory.current': '314572800' });
+    server = await startAdminServer({ port: 0, host: '127.0.0.1', logger: silentLogger, ...cgroup });
+    // Act
+    const response = await fetch(`${server.url}/metrics`);
+    const text = await response.text();
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const samples = parsePrometheusText(text);
+    for (const space of ['new', 'old', 'code', 'large_object']) {
+      expect(sampleValue(samples, 'nodejs_heap_space_size_used_bytes', { space })).toEqual(expect.any(Number));
+    }
+    expect(sampleValue(samples, 'nodejs_heap_space_size_used_bytes', { space: 'old' })).toBeGreaterThan(0);
+    expect(sampleValue(samples, 'heapwatch_heap_size_limit_bytes')).toBeGreaterThan(100 * 2 ** 20);
+    expect(sampleValue(samples, 'heapwatch_container_memory_limit_bytes')).toBe(1_073_741_824);
+    expect(sampleValue(samples, 'heapwatch_container_memory_usage_bytes')).toBe(314_572_800);
+    expect(sampleValue(samples, 'heapwatch_snapshots_total', { result: 'ok' })).toBe(0);
+    const lint = promtoolCheckMetrics(text);
+    expect(lint.output).not.toMatch(/parsing error/i);
+    expect(lint.output).not.toMatch(/heapwatch_/);
+  });
+
+  it('reads the cgroup at scrape time and leaves out the limit when unlimited', async () => {
+    // Prepare
+    const cgroup = await fakeCgroup({ 'memory.max': 'max', 'memory.current': '1000' });
+    server = await startAdminServer({ port: 0, host: '127.0.0.1', logger: silentLogger, ...cgroup });
+    // Act
+    const samples = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
+    // Assess
+    expect(sampleValue(samples, 'heapwatch_container_memory_limit_bytes')).toBeUndefined();
+    expect(sampleValue(samples, 'heapwatch_container_memory_usage_bytes')).toBe(1000);
+  });
+
+  it('leaves out both container metrics when no cgroup is readable', async () => {
+    const cgroup = await fakeCgroup({});
+    server = await startAdminServer({ port: 0, host: '127.0.0.1', logger: silentLogger, ...cgroup });
+    const samples = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
+    expect(samples.filter((s) => s.name.startsWith('heapwatch_container_'))).toEqual([]);
+  });
+
+  it('answers /healthz, 404 for other paths and 405 for other methods', async () => {
+    server = await startAdminServer({ port: 0, host: '127.0.0.1', logger: silentLogger });
+    const health = await fetch(`${server.url}/healthz`);
+    expect([health.status, await health.text()]).toEqual([200, 'ok']);
+    expect((await fetch(`${server.url}/`)).status).toBe(404);
+    expect((await fetch(`${server.url}/metrics/extra`)).status).toBe(404);
+    const post = await fetch(`${server.url}/metrics`, { method: 'POST' });
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+    const get = await fetch(`${server.url}/heap/snapshot`);
+    expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
+  });
+});
