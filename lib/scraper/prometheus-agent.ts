@@ -1,9 +1,10 @@
-import { Lazy, Stack } from 'aws-cdk-lib';
+import { Lazy, Stack, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResources } from '../nag/acknowledge-wildcards';
 import { renderScrapeConfig, type ScrapeTarget } from './scrape-config';
 
 /** The official image; ECS service discovery (`aws_sd_configs` role `ecs`) needs Prometheus 3.8 or later. */
@@ -68,6 +69,11 @@ export class PrometheusAgent extends Construct implements ec2.IConnectable {
       }),
       essential: true,
     });
+    Validations.of(this.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'The only environment variable is the generated Prometheus configuration (no secret: AWS credentials come from the task role); an environment variable makes every configuration change roll the task.',
+    });
     this.grantDiscovery(props.cluster);
     this.service = new ecs.FargateService(this, 'Resource', {
       cluster: props.cluster,
@@ -92,6 +98,11 @@ export class PrometheusAgent extends Construct implements ec2.IConnectable {
     const role = this.taskDefinition.taskRole;
     const inCluster = (type: 'service' | 'task') =>
       stack.formatArn({ service: 'ecs', resource: type, resourceName: `${cluster.clusterName}/*` });
+    acknowledgeWildcardResources(
+      role,
+      ['*', inCluster('service'), inCluster('task')],
+      'ECS discovery reads every service and task of the watched cluster (ARN prefix or ecs:cluster condition); DescribeClusters (credential probe on the default cluster) and ec2:DescribeNetworkInterfaces support no narrower resource.',
+    );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'DescribeWatchedCluster',

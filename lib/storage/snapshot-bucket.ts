@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
@@ -41,5 +41,12 @@ export class SnapshotBucket extends Construct {
         { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
+    if (!props.accessLogsBucket) {
+      Validations.of(this.bucket).acknowledge({
+        id: 'AwsSolutions-S1',
+        reason:
+          'Access to snapshots is already recorded by CloudTrail (management events) and limited to the collector and explicit grantSnapshotRead grantees; pass snapshotAccessLogsBucket to add S3 server access logs.',
+      });
+    }
   }
 }

@@ -50,18 +50,20 @@ export function warnOnContainerHealthCheck(
   freeze: Duration,
 ): void {
   const cfnTaskDefinition = service.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+  // Container definitions resolve to camelCase until the template is synthesized.
   const rendered = Stack.of(service).resolve(cfnTaskDefinition.containerDefinitions) as Array<{
-    Name?: string;
-    HealthCheck?: { Interval?: number; Timeout?: number; Retries?: number };
+    name?: string;
+    healthCheck?: { interval?: number; timeout?: number; retries?: number };
   }>;
-  const healthCheck = rendered?.find((definition) => definition.Name === container.containerName)?.HealthCheck;
+  const healthCheck = rendered?.find((definition) => definition.name === container.containerName)?.healthCheck;
   if (!healthCheck) {
     return;
   }
+  // ECS defaults: interval 30 s, timeout 5 s, retries 3.
   const check = {
-    interval: healthCheck.Interval ?? 30,
-    timeout: healthCheck.Timeout ?? 5,
-    retries: healthCheck.Retries ?? 3,
+    interval: healthCheck.interval ?? 30,
+    timeout: healthCheck.timeout ?? 5,
+    retries: healthCheck.retries ?? 3,
   };
   if (Object.values(check).some((value) => Token.isUnresolved(value))) {
     return;

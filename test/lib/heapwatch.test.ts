@@ -1,15 +1,16 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Heapwatch } from '../../lib';
-import { albService, clusterStack, FIXTURE_RULES_FILE, plainService } from './test-app';
+import { albService, clusterStack, FIXTURE_RULES_FILE, plainService, unacknowledgedNagErrors } from './test-app';
 
 describe('Heapwatch', () => {
   let template: Template;
   let heapwatch: Heapwatch;
+  let nagErrors: string[];
 
   beforeAll(() => {
     // Prepare
-    const { stack, cluster } = clusterStack();
+    const { app, stack, cluster } = clusterStack();
     heapwatch = new Heapwatch(stack, 'Heapwatch', {
       cluster,
       rulesFile: FIXTURE_RULES_FILE,
@@ -19,6 +20,11 @@ describe('Heapwatch', () => {
     heapwatch.watch(albService(stack, 'Web', cluster).service);
     heapwatch.watch(plainService(stack, 'Worker', cluster), { adminPort: 9500 });
     template = Template.fromStack(stack);
+    nagErrors = unacknowledgedNagErrors(app, stack);
+  });
+
+  it('adds no unacknowledged cdk-nag AwsSolutions error of its own', () => {
+    expect(nagErrors.filter((error) => error.includes(' at Test/Heapwatch/'))).toEqual([]);
   });
 
   it('creates a private, encrypted snapshot bucket that expires snapshots and aborts stale uploads', () => {

@@ -1,0 +1,55 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DEMO_IMAGE_CONTEXT, HeapwatchDemoStack } from '../../bin/app';
+import { FIXTURE_RULES_FILE, testApp, unacknowledgedNagErrors } from '../lib/test-app';
+
+describe('HeapwatchDemoStack', () => {
+  let template: Template;
+  let nagErrors: string[];
+
+  beforeAll(() => {
+    // Prepare
+    const app = testApp();
+    // Act
+    const stack = new HeapwatchDemoStack(app, 'HeapwatchDemo', { rulesFile: FIXTURE_RULES_FILE });
+    template = Template.fromStack(stack);
+    nagErrors = unacknowledgedNagErrors(app, stack);
+  });
+
+  it('is environment-agnostic, so synth needs no credentials', () => {
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/\b\d{12}\b/);
+  });
+
+  it('builds the demo image from demo/Dockerfile as an asset by default', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Name: 'demo',
+          Image: { 'Fn::Sub': Match.stringLikeRegexp('cdk-hnb659fds-container-assets') },
+          PortMappings: [
+            { ContainerPort: 8080, Protocol: 'tcp' },
+            { ContainerPort: 9464, Name: 'heapwatch-admin', Protocol: 'tcp' },
+          ],
+        }),
+      ],
+    });
+  });
+
+  it('routes the load balancer to the traffic port only', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      LoadBalancers: [Match.objectLike({ ContainerName: 'demo', ContainerPort: 8080 })],
+    });
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions error', () => {
+    expect(nagErrors).toEqual([]);
+  });
+
+  it('uses a registry image when the context names one', () => {
+    const app = testApp();
+    app.node.setContext(DEMO_IMAGE_CONTEXT, 'public.ecr.aws/example/heapwatch-demo:1.0.0');
+    const stack = new HeapwatchDemoStack(app, 'HeapwatchDemo', { rulesFile: FIXTURE_RULES_FILE });
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Name: 'demo', Image: 'public.ecr.aws/example/heapwatch-demo:1.0.0' })],
+    });
+  });
+});
