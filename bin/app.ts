@@ -3,11 +3,18 @@ import { App, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { acknowledgeWildcardResources, Heapwatch } from '../lib';
+import { acknowledgeWildcardResources, GrafanaTarget, Heapwatch } from '../lib';
 
 /** Context key: a registry image for the demo service instead of building demo/Dockerfile. */
 export const DEMO_IMAGE_CONTEXT = 'heapwatch:demoImage';
+/**
+ * Context key: where to provision the dashboards. `managed` creates an Amazon Managed Grafana workspace (needs IAM
+ * Identity Center); `https://…` provisions into that Grafana with the token in secret `heapwatch:grafanaTokenSecret`.
+ */
+export const GRAFANA_CONTEXT = 'heapwatch:grafana';
+export const GRAFANA_TOKEN_SECRET_CONTEXT = 'heapwatch:grafanaTokenSecret';
 /** Context key: which leak the demo runs (demo/leaks: none, memoize, listeners, request-log). */
 export const DEMO_LEAK_CONTEXT = 'heapwatch:demoLeak';
 /** Port the demo shop serves its pages on (the agent's admin port is heapwatch's default, 9464). */
@@ -18,6 +25,8 @@ const projectRoot = path.join(__dirname, '..');
 export interface HeapwatchDemoStackProps extends StackProps {
   /** Prometheus rule file for the workspace. @default - heapwatch's grafana/rules/heapwatch.rules.yml */
   readonly rulesFile?: string;
+  /** Dashboards to provision when a Grafana target is set. @default - heapwatch's grafana/dashboards */
+  readonly dashboardsDir?: string;
 }
 
 /**
@@ -57,13 +66,38 @@ export class HeapwatchDemoStack extends Stack {
       },
     });
 
-    this.heapwatch = new Heapwatch(this, 'Heapwatch', { cluster, rulesFile: props.rulesFile });
+    this.heapwatch = new Heapwatch(this, 'Heapwatch', {
+      cluster,
+      rulesFile: props.rulesFile,
+      dashboardsDir: props.dashboardsDir,
+      grafana: grafanaTarget(this),
+    });
     this.heapwatch.watch(this.demo.service);
 
     new CfnOutput(this, 'SnapshotBucket', { value: this.heapwatch.bucket.bucketName });
     new CfnOutput(this, 'ReportTopic', { value: this.heapwatch.reportTopic.topicArn });
     acknowledgeDemoFindings(this.demo);
   }
+}
+
+function grafanaTarget(scope: Construct): GrafanaTarget | undefined {
+  const target = scope.node.tryGetContext(GRAFANA_CONTEXT) as string | undefined;
+  if (!target) {
+    return undefined;
+  }
+  if (target === 'managed') {
+    return GrafanaTarget.managedWorkspace();
+  }
+  const secretName = scope.node.tryGetContext(GRAFANA_TOKEN_SECRET_CONTEXT) as string | undefined;
+  if (!/^https:\/\//.test(target) || !secretName) {
+    throw new Error(
+      `${GRAFANA_CONTEXT}: '${target}' is neither 'managed' nor an https:// URL with ${GRAFANA_TOKEN_SECRET_CONTEXT} set. Pass -c ${GRAFANA_CONTEXT}=managed, or -c ${GRAFANA_CONTEXT}=https://grafana.example.com -c ${GRAFANA_TOKEN_SECRET_CONTEXT}=<secret name>.`,
+    );
+  }
+  return GrafanaTarget.existing({
+    url: target,
+    apiToken: secretsmanager.Secret.fromSecretNameV2(scope, 'GrafanaToken', secretName),
+  });
 }
 
 function demoImage(scope: Construct): ecs.ContainerImage {

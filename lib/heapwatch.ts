@@ -10,6 +10,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { HeapwatchTopics } from './alerting/alarm-topic';
 import { type AmpWorkspaceAttributes, ManagedPrometheus } from './alerting/managed-prometheus';
+import { GrafanaProvisioning } from './grafana/grafana-provisioning';
+import type { GrafanaTarget } from './grafana/grafana-target';
 import { PrometheusAgent } from './scraper/prometheus-agent';
 import { SnapshotBucket } from './storage/snapshot-bucket';
 import { TokenSecret } from './storage/token-secret';
@@ -34,6 +36,13 @@ export interface HeapwatchProps {
   readonly alarmTopic?: sns.ITopic;
   /** Topic that leak reports go to. @default - a new encrypted topic */
   readonly reportTopic?: sns.ITopic;
+  /**
+   * Grafana to provision the dashboards and the AMP data source into.
+   * @default - none: import grafana/dashboards/*.json by hand (see README)
+   */
+  readonly grafana?: GrafanaTarget;
+  /** Folder of dashboard JSON models to provision. @default - grafana/dashboards of this package */
+  readonly dashboardsDir?: string;
   /** How long snapshots and reports are kept. @default Duration.days(14) */
   readonly snapshotRetention?: Duration;
   /** Bucket for the snapshot bucket's S3 server access logs. @default - none */
@@ -76,6 +85,8 @@ export class Heapwatch extends Construct {
   readonly reportTopic: sns.ITopic;
   readonly prometheus: ManagedPrometheus;
   readonly scraper: PrometheusAgent;
+  /** Present when a Grafana target was given. */
+  readonly grafana?: GrafanaProvisioning;
   private readonly tokenSecret: TokenSecret;
   private readonly memoryAlarmThresholdPercent: number;
   private readonly watched = new Set<ecs.FargateService>();
@@ -109,6 +120,13 @@ export class Heapwatch extends Construct {
       scrapeInterval: props.scrapeInterval ? `${props.scrapeInterval.toSeconds()}s` : undefined,
     });
     this.prometheus.grantRemoteWrite(this.scraper.taskDefinition.taskRole);
+    if (props.grafana) {
+      this.grafana = new GrafanaProvisioning(this, 'Grafana', {
+        target: props.grafana,
+        prometheus: this.prometheus,
+        dashboardsDir: props.dashboardsDir,
+      });
+    }
   }
 
   /** The alert manager definition heapwatch needs (set for you unless you passed an existing workspace). */

@@ -1,4 +1,5 @@
 export * from './alerting';
+export * from './grafana';
 export * from './heapwatch';
 export * from './nag';
 export * from './scraper';

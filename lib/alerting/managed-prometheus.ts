@@ -38,6 +38,8 @@ export interface ManagedPrometheusProps {
 export class ManagedPrometheus extends Construct {
   readonly workspaceId: string;
   readonly workspaceArn: string;
+  /** The workspace's Prometheus endpoint, ending in `/` (query API base for Grafana). */
+  readonly prometheusEndpoint: string;
   readonly remoteWriteUrl: string;
   /** The alert manager definition heapwatch needs (applied when heapwatch created the workspace). */
   readonly alertManagerDefinition: string;
@@ -54,7 +56,8 @@ export class ManagedPrometheus extends Construct {
     if (props.workspace) {
       this.workspaceId = props.workspace.workspaceId;
       this.workspaceArn = props.workspace.workspaceArn;
-      this.remoteWriteUrl = `${props.workspace.prometheusEndpoint}api/v1/remote_write`;
+      this.prometheusEndpoint = props.workspace.prometheusEndpoint;
+      this.remoteWriteUrl = `${this.prometheusEndpoint}api/v1/remote_write`;
       Annotations.of(this).addWarningV2(
         'heapwatch:existingWorkspaceAlertManager',
         'heapwatch cannot set the alert manager definition of an existing AMP workspace: merge Heapwatch.alertManagerDefinition into it, or alerts never reach the collector.',
@@ -66,7 +69,8 @@ export class ManagedPrometheus extends Construct {
       });
       this.workspaceId = this.workspace.attrWorkspaceId;
       this.workspaceArn = this.workspace.attrArn;
-      this.remoteWriteUrl = `${this.workspace.attrPrometheusEndpoint}api/v1/remote_write`;
+      this.prometheusEndpoint = this.workspace.attrPrometheusEndpoint;
+      this.remoteWriteUrl = `${this.prometheusEndpoint}api/v1/remote_write`;
     }
     this.ruleGroups = new aps.CfnRuleGroupsNamespace(this, 'Rules', {
       workspace: this.workspaceArn,

@@ -46,15 +46,18 @@ export class PrometheusAgent extends Construct implements ec2.IConnectable {
       memoryLimitMiB: 512,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64 },
     });
+    // Until watch() adds a service there is nothing to scrape: the service then runs no task.
     const config = Lazy.string({
       produce: () =>
-        renderScrapeConfig({
-          region: stack.region,
-          clusterArn: props.cluster.clusterArn,
-          targets: this.targets,
-          remoteWriteUrl: props.remoteWriteUrl,
-          scrapeInterval: props.scrapeInterval,
-        }),
+        this.targets.length === 0
+          ? '# heapwatch: no service is watched yet\n'
+          : renderScrapeConfig({
+              region: stack.region,
+              clusterArn: props.cluster.clusterArn,
+              targets: this.targets,
+              remoteWriteUrl: props.remoteWriteUrl,
+              scrapeInterval: props.scrapeInterval,
+            }),
     });
     this.taskDefinition.addContainer('prometheus', {
       image: props.image ?? ecs.ContainerImage.fromRegistry(DEFAULT_PROMETHEUS_IMAGE),
@@ -78,7 +81,7 @@ export class PrometheusAgent extends Construct implements ec2.IConnectable {
     this.service = new ecs.FargateService(this, 'Resource', {
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: 1,
+      desiredCount: Lazy.number({ produce: () => (this.targets.length > 0 ? 1 : 0) }),
       // Two agents would write every sample twice; a gap of one task restart is acceptable for heap trends.
       minHealthyPercent: 0,
       maxHealthyPercent: 100,

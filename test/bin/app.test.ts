@@ -1,5 +1,6 @@
+import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { DEMO_IMAGE_CONTEXT, HeapwatchDemoStack } from '../../bin/app';
+import { DEMO_IMAGE_CONTEXT, GRAFANA_CONTEXT, HeapwatchDemoStack } from '../../bin/app';
 import { FIXTURE_RULES_FILE, testApp, unacknowledgedNagErrors } from '../lib/test-app';
 
 describe('HeapwatchDemoStack', () => {
@@ -51,5 +52,24 @@ describe('HeapwatchDemoStack', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [Match.objectLike({ Name: 'demo', Image: 'public.ecr.aws/example/heapwatch-demo:1.0.0' })],
     });
+  });
+
+  it('provisions a managed Grafana workspace on request, still without nag errors', () => {
+    const app = testApp();
+    app.node.setContext(GRAFANA_CONTEXT, 'managed');
+    const stack = new HeapwatchDemoStack(app, 'HeapwatchDemo', {
+      rulesFile: FIXTURE_RULES_FILE,
+      dashboardsDir: path.join(__dirname, '..', 'lib', 'fixtures', 'dashboards'),
+    });
+    Template.fromStack(stack).resourceCountIs('AWS::Grafana::Workspace', 1);
+    expect(unacknowledgedNagErrors(app, stack)).toEqual([]);
+  });
+
+  it('explains a Grafana context it cannot use', () => {
+    const app = testApp();
+    app.node.setContext(GRAFANA_CONTEXT, 'http://grafana.internal');
+    expect(() => new HeapwatchDemoStack(app, 'HeapwatchDemo', { rulesFile: FIXTURE_RULES_FILE })).toThrow(
+      /heapwatch:grafana: 'http:\/\/grafana.internal' is neither 'managed' nor an https:\/\/ URL/,
+    );
   });
 });
