@@ -108,7 +108,8 @@ function demoImage(scope: Construct): ecs.ContainerImage {
   // Staging an image asset copies the build context; Docker only runs at deploy (cdk-assets), never at synth.
   return ecs.ContainerImage.fromAsset(projectRoot, {
     file: 'demo/Dockerfile',
-    exclude: ['node_modules', 'cdk.out', '.git', 'coverage', 'drill-report', 'bench/out', '**/*.heapsnapshot'],
+    // Only what demo/Dockerfile copies, so edits elsewhere (lib/, tests) do not change the image hash.
+    exclude: ['*', '!package.json', '!package-lock.json', '!tsconfig.json', '!protocol', '!agent', '!demo'],
   });
 }
 

@@ -1,7 +1,6 @@
-import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DEMO_IMAGE_CONTEXT, GRAFANA_CONTEXT, HeapwatchDemoStack } from '../../bin/app';
-import { FIXTURE_RULES_FILE, testApp, unacknowledgedNagErrors } from '../lib/test-app';
+import { testApp, unacknowledgedNagErrors } from '../lib/test-app';
 
 describe('HeapwatchDemoStack', () => {
   let template: Template;
@@ -11,7 +10,7 @@ describe('HeapwatchDemoStack', () => {
     // Prepare
     const app = testApp();
     // Act
-    const stack = new HeapwatchDemoStack(app, 'HeapwatchDemo', { rulesFile: FIXTURE_RULES_FILE });
+    const stack = new HeapwatchDemoStack(app, 'HeapwatchDemo');
     template = Template.fromStack(stack);
     nagErrors = unacknowledgedNagErrors(app, stack);
   });
@@ -48,7 +47,7 @@ describe('HeapwatchDemoStack', () => {
   it('uses a registry image when the context names one', () => {
     const app = testApp();
     app.node.setContext(DEMO_IMAGE_CONTEXT, 'public.ecr.aws/example/heapwatch-demo:1.0.0');
-    const stack = new HeapwatchDemoStack(app, 'HeapwatchDemo', { rulesFile: FIXTURE_RULES_FILE });
+    const stack = new HeapwatchDemoStack(app, 'HeapwatchDemo');
     Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [Match.objectLike({ Name: 'demo', Image: 'public.ecr.aws/example/heapwatch-demo:1.0.0' })],
     });
@@ -57,10 +56,7 @@ describe('HeapwatchDemoStack', () => {
   it('provisions a managed Grafana workspace on request, still without nag errors', () => {
     const app = testApp();
     app.node.setContext(GRAFANA_CONTEXT, 'managed');
-    const stack = new HeapwatchDemoStack(app, 'HeapwatchDemo', {
-      rulesFile: FIXTURE_RULES_FILE,
-      dashboardsDir: path.join(__dirname, '..', 'lib', 'fixtures', 'dashboards'),
-    });
+    const stack = new HeapwatchDemoStack(app, 'HeapwatchDemo');
     Template.fromStack(stack).resourceCountIs('AWS::Grafana::Workspace', 1);
     expect(unacknowledgedNagErrors(app, stack)).toEqual([]);
   });
@@ -68,7 +64,7 @@ describe('HeapwatchDemoStack', () => {
   it('explains a Grafana context it cannot use', () => {
     const app = testApp();
     app.node.setContext(GRAFANA_CONTEXT, 'http://grafana.internal');
-    expect(() => new HeapwatchDemoStack(app, 'HeapwatchDemo', { rulesFile: FIXTURE_RULES_FILE })).toThrow(
+    expect(() => new HeapwatchDemoStack(app, 'HeapwatchDemo')).toThrow(
       /heapwatch:grafana: 'http:\/\/grafana.internal' is neither 'managed' nor an https:\/\/ URL/,
     );
   });

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Heapwatch } from '../../lib';
-import { albService, clusterStack, FIXTURE_RULES_FILE, plainService, unacknowledgedNagErrors } from './test-app';
+import { albService, clusterStack, plainService, unacknowledgedNagErrors } from './test-app';
 
 describe('Heapwatch', () => {
   let template: Template;
@@ -13,7 +13,6 @@ describe('Heapwatch', () => {
     const { app, stack, cluster } = clusterStack();
     heapwatch = new Heapwatch(stack, 'Heapwatch', {
       cluster,
-      rulesFile: FIXTURE_RULES_FILE,
       snapshotRetention: Duration.days(7),
     });
     // Act
@@ -80,7 +79,7 @@ describe('Heapwatch', () => {
     expect(definition).toMatch(/topic_arn: ","?\{"Ref":"HeapwatchTopicsAlarms/);
     template.hasResourceProperties('AWS::APS::RuleGroupsNamespace', {
       Name: 'heapwatch',
-      Data: Match.stringLikeRegexp('HeapwatchOldSpaceGrowing'),
+      Data: Match.stringLikeRegexp('alert: HeapwatchLeakSuspected'),
       Workspace: { 'Fn::GetAtt': [Match.stringLikeRegexp('HeapwatchPrometheus'), 'Arn'] },
     });
   });
