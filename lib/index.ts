@@ -1,0 +1,7 @@
+export * from './alerting';
+export * from './grafana';
+export * from './heapwatch';
+export * from './nag';
+export * from './scraper';
+export * from './storage';
+export * from './watch';
