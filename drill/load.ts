@@ -11,7 +11,12 @@ export interface LoadRound {
  * One round like the incident's `ab -c 50 -n 5000 -k`: keep-alive connections spread over the site's two most
  * visited pages.
  */
-export async function driveLoad(siteUrl: string, paths: readonly string[], amount = 5_000, connections = 50): Promise<LoadRound> {
+export async function driveLoad(
+  siteUrl: string,
+  paths: readonly string[],
+  amount = 5_000,
+  connections = 50,
+): Promise<LoadRound> {
   const result = await autocannon({
     url: siteUrl,
     connections,

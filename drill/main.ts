@@ -4,16 +4,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { diffSnapshotFiles, renderHtml, renderMarkdown } from '../analysis';
-import { captureToFile } from '../collector';
+import { captureToFile } from '../collector/capture-to-file';
 import { leakNames } from '../demo';
+import { buildRuleGroups, DRILL_RULE_WINDOWS, renderRulesYaml } from '../grafana/rules/build-rules';
 import { ProcessGroup } from './child-processes';
 import { ensurePrometheus } from './ensure-prometheus';
-import { freeLoopbackPort } from './free-port';
+import { describeHeapStatus, HeapWatch } from './heap-watch';
 import { driveLoad } from './load';
 import { DRILL_USAGE, type DrillOptions, parseDrillOptions } from './options';
-import { DRILL_RULE_WINDOWS, HeapWatch } from './heap-watch';
-import { startPrometheus } from './prometheus-server';
 import { mebibytes, progress } from './progress';
+import { findFreePort, startPrometheus } from './prometheus-server';
 import { waitForHttp } from './wait-for-http';
 
 const CLUSTER = 'drill';
@@ -27,7 +27,7 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
   try {
-    const [sitePort, adminPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+    const [sitePort, adminPort] = [await findFreePort(), await findFreePort()];
     const secret = randomBytes(32).toString('hex');
     const taskId = `drill-${options.leak}`;
     progress(`1/6 starting the demo service (leak: ${options.leak}) on 127.0.0.1:${sitePort}, admin port ${adminPort}`);
@@ -40,26 +40,34 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
       HEAPWATCH_SECRET: secret,
       HEAPWATCH_TASK_ID: taskId,
     });
+    progress(`    demo pid ${demo.child.pid}`);
     const demoAlive = () => demo.child.exitCode === null;
     const siteUrl = `http://127.0.0.1:${sitePort}`;
     const adminUrl = `http://127.0.0.1:${adminPort}`;
-    await waitForHttp(`${adminUrl}/healthz`, 'the demo admin port', 30_000, demoAlive);
-    await waitForHttp(`${siteUrl}/`, 'the demo site', 30_000, demoAlive);
+    try {
+      await waitForHttp(`${adminUrl}/healthz`, 'the demo admin port', 30_000, demoAlive);
+      await waitForHttp(`${siteUrl}/`, 'the demo site', 30_000, demoAlive);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- demo output ---\n${demo.output()}`);
+    }
 
     progress('2/6 starting Prometheus with the heapwatch rules (drill-only short windows)');
     const rulesFile = join(workDir, 'heapwatch.drill.rules.yml');
-    writeFileSync(rulesFile, DRILL_RULE_WINDOWS.yaml());
+    writeFileSync(rulesFile, renderRulesYaml(buildRuleGroups(DRILL_RULE_WINDOWS)));
     const prometheus = await startPrometheus({
-      scrapeTargets: [{ url: adminUrl, labels: { cluster: CLUSTER, service: SERVICE, task_id: taskId } }],
+      scrapeTargets: [{ url: `${adminUrl}/metrics`, labels: { cluster: CLUSTER, service: SERVICE, task_id: taskId } }],
       rulesFiles: [rulesFile],
       scrapeInterval: '1s',
       evaluationInterval: '1s',
     });
     processes.onStop(() => prometheus.stop());
+    progress(`    Prometheus at ${prometheus.url} (graphs and alerts there while the drill runs)`);
     const watch = new HeapWatch(prometheus, taskId);
     const startedAt = Date.now() / 1000;
 
-    progress(`3/6 driving load like ab -c ${options.connections} -n ${options.requestsPerRound} -k on ${PAGES.join(' and ')}`);
+    progress(
+      `3/6 driving load like ab -c ${options.connections} -n ${options.requestsPerRound} -k on ${PAGES.join(' and ')}`,
+    );
     let alertFired = false;
     while (Date.now() / 1000 - startedAt < options.durationSeconds) {
       const round = await driveLoad(siteUrl, PAGES, options.requestsPerRound, options.connections);
@@ -67,7 +75,7 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
         throw new Error(`the demo failed under load: ${round.errors} errors, ${round.non2xx} non-2xx answers`);
       }
       const status = await watch.status();
-      progress(`4/6 ${round.requestsPerSecond} req/s · ${status.describe()}`);
+      progress(`4/6 ${round.requestsPerSecond} req/s · ${describeHeapStatus(status)}`);
       if (status.leakAlertFiring) {
         alertFired = true;
         progress('    HeapwatchLeakSuspected is firing for this task (drill-tuned windows): capturing now');
@@ -91,11 +99,17 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
     const drillReport = { ...report, drill: { leak: options.leak, alertFired, taskId, snapshots } };
     await writeFile(join(outDir, 'report.json'), `${JSON.stringify(drillReport, null, 2)}\n`);
     await writeFile(join(outDir, 'report.md'), renderMarkdown(report));
-    await writeFile(join(outDir, 'report.html'), renderHtml(report, { title: `heapwatch drill — ${options.leak}`, heapSeries }));
+    await writeFile(
+      join(outDir, 'report.html'),
+      renderHtml(report, { title: `heapwatch drill — ${options.leak}`, heapSeries }),
+    );
 
     const top = report.suspects[0];
     progress(`verdict: ${report.verdict} — ${report.reasoning}`);
-    if (top) progress(`top suspect: ${top.name}, +${top.countDelta} objects, retained ${mebibytes(top.retainedSize)}\n    held by ${top.retainerPath.join(' → ')}`);
+    if (top)
+      progress(
+        `top suspect: ${top.name}, +${top.countDelta} objects, retained ${mebibytes(top.retainedSize)}\n    held by ${top.retainerPath.join(' → ')}`,
+      );
     progress(`report: ${join(outDir, 'report.html')}`);
     if (options.json) process.stdout.write(`${JSON.stringify(drillReport, null, 2)}\n`);
 

@@ -23,7 +23,8 @@ export const DRILL_USAGE = `usage: npm run drill -- [--leak none|memoize|…] [-
 
 function positiveInteger(name: string, value: string): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`--${name} ${value} is invalid: give a positive whole number`);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new Error(`--${name} ${value} is invalid: give a positive whole number`);
   return parsed;
 }
 

@@ -1,5 +1,10 @@
 /** Polls a URL until it answers 2xx, or throws after the timeout naming what did not come up. */
-export async function waitForHttp(url: string, what: string, timeoutMs = 30_000, isAlive: () => boolean = () => true): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  what: string,
+  timeoutMs = 30_000,
+  isAlive: () => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = 'no answer';
   while (Date.now() < deadline) {
