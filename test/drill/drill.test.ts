@@ -3,10 +3,12 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-/** The shortened drill that CI runs: the real demo, a real Prometheus, real load, real snapshots. */
+/**
+ * The shortened drill that CI runs: the real demo, a real Prometheus, real load, real snapshots. Started like
+ * `npm run drill` (node --import tsx): the tsx CLI wrapper would SIGKILL the drill 30 ms after relaying a signal.
+ */
 
 const root = resolve(__dirname, '../..');
-const tsxCli = require.resolve('tsx/cli');
 
 interface DrillRun {
   readonly code: number | null;
@@ -16,7 +18,7 @@ interface DrillRun {
 }
 
 function startDrill(args: string[]): { child: ChildProcess; done: Promise<DrillRun> } {
-  const child = spawn(process.execPath, [tsxCli, 'drill/main.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'drill/main.ts', ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
