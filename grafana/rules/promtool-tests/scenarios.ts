@@ -233,6 +233,7 @@ function expectedRunbook(taskId: string, meaning: string): string {
     'What to do: take a series of heap snapshots of this task (the collector starts one on its own when this ' +
       'alert reaches it through the SNS topic), or start one by hand:',
     `  heapwatch capture --cluster prod --service web --task ${taskId}`,
+    '  (with the collector state machine in $HEAPWATCH_STATE_MACHINE_ARN or --state-machine <arn>)',
     'Where the result appears: the snapshots and the leak report are written to the snapshot bucket under ' +
       `prod/web/${taskId}/ (report: prod/web/${taskId}/report.html), and the report is announced on the heapwatch ` +
       'report SNS topic with the suspects that grow and who retains them.',
