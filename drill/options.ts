@@ -19,7 +19,7 @@ export const DRILL_USAGE = `usage: npm run drill -- [--leak none|memoize|…] [-
   --connections  concurrent keep-alive connections, like ab -c (default 50)
   --out          report folder (default drill-report)
   --json         print the final report JSON on stdout (progress stays on stderr)
-  --quick        a short drill for CI: --duration 30 --requests 2000`;
+  --quick        a short drill for CI: --duration 45 --requests 2000`;
 
 function positiveInteger(name: string, value: string): number {
   const parsed = Number(value);
@@ -49,7 +49,7 @@ export function parseDrillOptions(argv: readonly string[], knownLeaks: readonly 
   }
   return {
     leak: values.leak,
-    durationSeconds: positiveInteger('duration', values.duration ?? (values.quick ? '30' : '120')),
+    durationSeconds: positiveInteger('duration', values.duration ?? (values.quick ? '45' : '120')),
     requestsPerRound: positiveInteger('requests', values.requests ?? (values.quick ? '2000' : '5000')),
     connections: positiveInteger('connections', values.connections),
     outDir: values.out,

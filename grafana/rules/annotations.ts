@@ -55,6 +55,7 @@ export function runbook(meaning: string): string {
     'What to do: take a series of heap snapshots of this task (the collector starts one on its own when this alert ' +
       'reaches it through the SNS topic), or start one by hand:',
     `  heapwatch capture ${captureFlags.join(' ')}`,
+    '  (with the collector state machine in $HEAPWATCH_STATE_MACHINE_ARN or --state-machine <arn>)',
     `Where the result appears: the snapshots and the leak report are written to the snapshot bucket under ` +
       `${CLUSTER}/${SERVICE}/${TASK}/ (report: ${CLUSTER}/${SERVICE}/${TASK}/report.html), and the report ` +
       'is announced on the heapwatch report SNS topic with the suspects that grow and who retains them.',

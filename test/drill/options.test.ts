@@ -16,7 +16,7 @@ describe('drill options', () => {
 
   it('shortens the drill with --quick, and explicit values win', () => {
     expect(parseDrillOptions(['--quick', '--requests', '100'], leaks)).toMatchObject({
-      durationSeconds: 30,
+      durationSeconds: 45,
       requestsPerRound: 100,
     });
   });

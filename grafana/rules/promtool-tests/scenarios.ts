@@ -90,11 +90,14 @@ export function scenarios(): Scenario[] {
       ],
     },
     {
-      name: 'GC sawtooth on a flat floor (major GC every 3 min, and every 12 min)',
+      name: 'GC sawtooth on a flat floor (major GC every 3, 12, 25 and 40 min)',
       durationMinutes: SIX_HOURS,
       tasks: [
         { taskId: 'sawtooth', startMinute: -120, floorMiB: floors.flat(150), sawtoothMiB: 60, jitterMiB: 1 },
         { taskId: 'rare-gc', startMinute: -120, floorMiB: floors.flat(150), gcPeriodMinutes: 12, sawtoothMiB: 80 },
+        // Between two major GCs the old space rises for longer than the alert's `for`: a floor needs a major GC.
+        { taskId: 'gc-25min', startMinute: -120, floorMiB: floors.flat(150), gcPeriodMinutes: 25, sawtoothMiB: 60 },
+        { taskId: 'gc-40min', startMinute: -120, floorMiB: floors.flat(150), gcPeriodMinutes: 40, sawtoothMiB: 120 },
       ],
       expectations: [{ kind: 'silent', untilMinute: SIX_HOURS }],
     },
@@ -230,6 +233,7 @@ function expectedRunbook(taskId: string, meaning: string): string {
     'What to do: take a series of heap snapshots of this task (the collector starts one on its own when this ' +
       'alert reaches it through the SNS topic), or start one by hand:',
     `  heapwatch capture --cluster prod --service web --task ${taskId}`,
+    '  (with the collector state machine in $HEAPWATCH_STATE_MACHINE_ARN or --state-machine <arn>)',
     'Where the result appears: the snapshots and the leak report are written to the snapshot bucket under ' +
       `prod/web/${taskId}/ (report: prod/web/${taskId}/report.html), and the report is announced on the heapwatch ` +
       'report SNS topic with the suspects that grow and who retains them.',
