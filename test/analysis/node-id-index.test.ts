@@ -8,7 +8,7 @@ describe('NodeIdIndex', () => {
     const index = new NodeIdIndex(ids);
     // Assess
     expect(Array.from(index.sortedIds)).toEqual([...ids].sort((a, b) => a - b));
-    ids.forEach((id, node) => expect(index.find(id)).toBe(node));
+    expect(Array.from(ids, (id) => index.find(id))).toEqual(Array.from(ids, (_, node) => node));
     expect(index.find(5)).toBe(-1);
     expect(index.has(65_537)).toBe(true);
     expect(index.maxObjectId).toBe(2_000_000_001);
