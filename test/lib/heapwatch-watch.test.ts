@@ -1,4 +1,4 @@
-import { Duration, type Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -167,6 +167,12 @@ describe('Heapwatch.watch validation', () => {
     });
   });
 
+  it('skips validation of an admin port that is an unresolved token', () => {
+    const { stack, cluster, heapwatch } = setup();
+    const adminPort = Lazy.number({ produce: () => 8080 });
+    expect(() => heapwatch.watch(plainService(stack, 'Api', cluster), { adminPort })).not.toThrow();
+  });
+
   it('rejects watching the same service twice', () => {
     const { stack, cluster, heapwatch } = setup();
     const service = plainService(stack, 'Api', cluster);
@@ -198,10 +204,17 @@ describe('Heapwatch.watch validation', () => {
         retries: 3,
       },
     });
-    heapwatch.watch(new ecs.FargateService(stack, 'Strict', { cluster, taskDefinition }));
+    heapwatch.watch(
+      new ecs.FargateService(stack, 'Strict', {
+        cluster,
+        taskDefinition,
+        minHealthyPercent: 100,
+        circuitBreaker: { rollback: true },
+      }),
+    );
     Annotations.fromStack(stack).hasWarning(
       '/Test/StrictTask/app',
-      Match.stringLikeRegexp('health check of container .app. .* fails during a heap snapshot'),
+      Match.stringLikeRegexp('health check of container .app. .* fails during a heap snapshot.*Use an interval of 19s with retries 10'),
     );
   });
 });
