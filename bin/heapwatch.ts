@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerCaptureCommand } from '../cli/capture';
+import { registerDiffCommand } from '../cli/diff';
 import { registerSignCommand } from '../cli/sign';
 
 const program = new Command('heapwatch')
@@ -6,6 +8,8 @@ const program = new Command('heapwatch')
   .showHelpAfterError();
 
 registerSignCommand(program);
+registerCaptureCommand(program);
+registerDiffCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`heapwatch: ${error instanceof Error ? error.message : String(error)}\n`);

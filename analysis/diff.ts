@@ -1,0 +1,160 @@
+import { type AnalyzedSnapshot, analyzeSnapshot, compact, type FullyAnalyzedSnapshot } from './analyzed-snapshot';
+import { ClassTable } from './class-table';
+import { type GroupKey, type GroupMeasure, measureClasses, measureGroups } from './group-measures';
+import { type ParseProgress, parseSnapshotFile } from './parse-snapshot';
+import type { ClassGrowth, DiffReport, SnapshotInfo, Suspect } from './report';
+import {
+  computeDistances,
+  describeRetainerPath,
+  nodeLabel,
+  retainerExpression,
+  shortestRetainerPath,
+} from './retainer-path';
+import { assertSameProcess } from './same-process';
+import { groupSurvivors, type SurvivorGroup } from './survivor-groups';
+import { decideVerdict } from './verdict';
+
+export interface DiffOptions {
+  /** How many suspects and growing classes to report. @default 10 */
+  readonly top?: number;
+  /** Total retained growth below which a group is noise, in bytes. @default 65536 */
+  readonly minGrowthBytes?: number;
+  /** Called while each file is read. @default - no progress reporting */
+  readonly onProgress?: (event: ParseProgress) => void;
+}
+
+/** Groups (class × holder) measured in every snapshot; more than the report shows, so ranking has room. */
+const MEASURED_GROUPS = 200;
+
+/**
+ * Diffs 2 or 3 snapshots of one process, oldest first: what was allocated after the first and is still alive in the
+ * last, grouped by class and holder, measured in every snapshot, ranked, with a verdict. Files are read one at a
+ * time; only a ~30 bytes/node summary of earlier snapshots stays in memory.
+ */
+export async function diffSnapshotFiles(paths: string[], options: DiffOptions = {}): Promise<DiffReport> {
+  if (paths.length < 2 || paths.length > 3) {
+    throw new Error(`diff needs 2 or 3 snapshots of one process, oldest first; got ${paths.length}`);
+  }
+  const started = Date.now();
+  const top = options.top ?? 10;
+  const minGrowthBytes = options.minGrowthBytes ?? 64 * 1024;
+  const classes = new ClassTable();
+  const earlier: AnalyzedSnapshot[] = [];
+  let last: FullyAnalyzedSnapshot | undefined;
+  for (const [index, path] of paths.entries()) {
+    const analyzed = analyzeSnapshot(await parseSnapshotFile(path, { onProgress: options.onProgress }), classes);
+    const previous = earlier[earlier.length - 1];
+    if (previous) assertSameProcess(previous, analyzed);
+    if (index < paths.length - 1) earlier.push(compact(analyzed));
+    else last = analyzed;
+  }
+  if (!last) throw new Error('no snapshot was analysed');
+  const all: AnalyzedSnapshot[] = [...earlier, last];
+  const groups = groupSurvivors(earlier[0], earlier.length > 1 ? earlier[1] : undefined, last, classes)
+    .sort((a, b) => b.survivorRetained - a.survivorRetained)
+    .slice(0, MEASURED_GROUPS);
+  const keys: GroupKey[] = groups.map((group) => ({ classId: group.classId, holderId: last.ids[group.holder] }));
+  const measures = all.map((snapshot) => measureGroups(snapshot, keys, classes));
+  const ranked = groups
+    .map((group, index) => ({ group, series: measures.map((perSnapshot) => perSnapshot[index]) }))
+    .map(({ group, series }) => ({ group, series, growth: trend(series) }))
+    .filter(({ series }) => {
+      const growth = series[series.length - 1];
+      return growth.count > series[0].count || growth.retained > series[0].retained;
+    })
+    .sort((a, b) => score(b.growth) - score(a.growth))
+    .slice(0, top);
+  const distance = computeDistances(last.snapshot, last.graph);
+  const suspects = ranked.map(({ group, series, growth }) =>
+    toSuspect(last, distance, classes, group, series, growth.everyInterval),
+  );
+  const { verdict, reasoning } = decideVerdict(suspects, paths.length, minGrowthBytes);
+  return {
+    verdict,
+    reasoning,
+    suspects,
+    classGrowth: classGrowth(all, classes, top),
+    snapshots: all.map(snapshotInfo),
+    minGrowthBytes,
+    analysisMs: Date.now() - started,
+  };
+}
+
+interface Trend {
+  readonly retainedDelta: number;
+  readonly everyInterval: boolean;
+}
+
+function trend(series: readonly GroupMeasure[]): Trend {
+  let everyInterval = true;
+  for (let i = 1; i < series.length; i++) {
+    if (!(series[i].count > series[i - 1].count && series[i].retained > series[i - 1].retained)) everyInterval = false;
+  }
+  return { retainedDelta: series[series.length - 1].retained - series[0].retained, everyInterval };
+}
+
+/** Steady growers first, then by retained growth. */
+function score(trend: Trend): number {
+  return (trend.everyInterval && trend.retainedDelta > 0 ? 1e15 : 0) + trend.retainedDelta;
+}
+
+function toSuspect(
+  last: FullyAnalyzedSnapshot,
+  distance: Uint32Array,
+  classes: ClassTable,
+  group: SurvivorGroup,
+  series: readonly GroupMeasure[],
+  everyInterval: boolean,
+): Suspect {
+  const { snapshot, graph } = last;
+  const hops = shortestRetainerPath(snapshot, graph, distance, group.representative);
+  const holderHops = shortestRetainerPath(snapshot, graph, distance, group.holder);
+  const first = series[0];
+  const latest = series[series.length - 1];
+  return {
+    name: classes.names[group.classId],
+    countDelta: latest.count - first.count,
+    sizeDelta: latest.selfSize - first.selfSize,
+    retainedSize: latest.retained,
+    retainedDelta: latest.retained - first.retained,
+    retainerPath: describeRetainerPath(snapshot, hops, group.representative),
+    path: retainerExpression(snapshot, hops),
+    holder: {
+      name: nodeLabel(snapshot, group.holder),
+      id: last.ids[group.holder],
+      path: retainerExpression(snapshot, holderHops),
+    },
+    counts: series.map((measure) => measure.count),
+    selfSizes: series.map((measure) => measure.selfSize),
+    retainedSizes: series.map((measure) => measure.retained),
+    survivors: group.survivors,
+    survivorsSize: group.survivorSelfSize,
+    growsInEveryInterval: everyInterval,
+  };
+}
+
+function classGrowth(all: readonly AnalyzedSnapshot[], classes: ClassTable, top: number): ClassGrowth[] {
+  const perSnapshot = all.map((snapshot) => measureClasses(snapshot, classes.names.length));
+  const growth = classes.names.map((name, classId) => {
+    const counts = perSnapshot.map((measure) => measure.counts[classId]);
+    const selfSizes = perSnapshot.map((measure) => measure.sizes[classId]);
+    return {
+      name,
+      counts,
+      selfSizes,
+      countDelta: counts[counts.length - 1] - counts[0],
+      sizeDelta: selfSizes[selfSizes.length - 1] - selfSizes[0],
+    };
+  });
+  return growth.sort((a, b) => b.sizeDelta - a.sizeDelta).slice(0, top);
+}
+
+function snapshotInfo(snapshot: AnalyzedSnapshot): SnapshotInfo {
+  return {
+    file: snapshot.file,
+    fileBytes: snapshot.fileBytes,
+    nodeCount: snapshot.nodeCount,
+    edgeCount: snapshot.edgeCount,
+    heapBytes: snapshot.totalSize,
+  };
+}

@@ -1,0 +1,15 @@
+export type { AnalyzedSnapshot, FullyAnalyzedSnapshot } from './analyzed-snapshot';
+export { analyzeSnapshot } from './analyzed-snapshot';
+export { ClassTable } from './class-table';
+export { type DiffOptions, diffSnapshotFiles } from './diff';
+export * from './dominators';
+export { formatBytes } from './format-bytes';
+export * from './heap-graph';
+export * from './heap-snapshot';
+export * from './parse-snapshot';
+export * from './render-html';
+export * from './render-markdown';
+export type * from './report';
+export { computeDistances, describeRetainerPath, retainerExpression, shortestRetainerPath } from './retainer-path';
+export type { SnapshotLayout } from './snapshot-meta';
+export type { LineSeries } from './svg-charts';

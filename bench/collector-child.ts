@@ -1,0 +1,93 @@
+/** Child process of bench/collector.ts: one capture into S3, or the raw copy baseline; prints a JSON result. */
+import { createWriteStream, readFileSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { type IncomingMessage, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { S3Client } from '@aws-sdk/client-s3';
+import { captureToS3 } from '../collector/capture-to-s3';
+import { staticSecretSource } from '../collector/secret-source';
+
+export const BENCH_SECRET = 'bench-collector-secret-0123456789abcdef';
+export const BENCH_TASK_ID = 'bench0000000000000000000000000000';
+
+export interface ChildResult {
+  readonly bytes: number;
+  readonly seconds: number;
+  readonly peakRssBytes: number;
+  readonly cpuSeconds: number;
+  /** Time inside CompleteMultipartUpload: s3rver then re-reads, re-hashes and concatenates every part. */
+  readonly completeSeconds?: number;
+}
+
+function cpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+function peakRssBytes(): number {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+async function childCapture(): Promise<ChildResult> {
+  const s3 = new S3Client({
+    endpoint: process.env.BENCH_S3_ENDPOINT,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    requestChecksumCalculation: process.env.BENCH_CHECKSUMS === 'required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  let completeSeconds = 0;
+  s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'CompleteMultipartUploadCommand') return next(args);
+      const before = process.hrtime.bigint();
+      try {
+        return await next(args);
+      } finally {
+        completeSeconds += Number(process.hrtime.bigint() - before) / 1e9;
+      }
+    },
+    { step: 'initialize', name: 'timeComplete' },
+  );
+  const started = process.hrtime.bigint();
+  const stored = await captureToS3({
+    s3,
+    bucket: 'snapshots',
+    cluster: 'bench',
+    service: 'synthetic',
+    taskId: BENCH_TASK_ID,
+    url: process.env.BENCH_AGENT_URL ?? '',
+    secrets: staticSecretSource({ current: BENCH_SECRET }),
+    partSizeBytes: process.env.BENCH_PART_MIB ? Number(process.env.BENCH_PART_MIB) * 1024 * 1024 : undefined,
+    queueSize: process.env.BENCH_QUEUE ? Number(process.env.BENCH_QUEUE) : undefined,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { bytes: stored.bytes, seconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds(), completeSeconds };
+}
+
+async function childRawCopy(): Promise<ChildResult> {
+  const target = join(process.env.BENCH_OUT_DIR ?? tmpdir(), 'raw-copy.heapsnapshot');
+  const started = process.hrtime.bigint();
+  const response = await new Promise<IncomingMessage>((resolve, reject) =>
+    request(`${process.env.BENCH_AGENT_URL}/raw`, { agent: false }, resolve).on('error', reject).end(),
+  );
+  await pipeline(response, createWriteStream(target));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const bytes = (await stat(target)).size;
+  await rm(target);
+  return { bytes, seconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds() };
+}
+
+const mode = process.env.BENCH_CHILD;
+if (mode === 'capture' || mode === 'raw') {
+  (mode === 'capture' ? childCapture() : childRawCopy()).then(
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,72 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { snapshotFileName } from '../protocol';
+import { CaptureError, errorMessage } from './capture-error';
+import { openSnapshot } from './open-snapshot';
+import { staticSecretSource } from './secret-source';
+import type { SnapshotTimeouts } from './snapshot-request';
+import { type CaptureProgress, VerifyingStream } from './verifying-stream';
+
+export interface CaptureToFileOptions {
+  /** The agent's admin server, e.g. `http://127.0.0.1:9464` (through a bastion tunnel in AWS). */
+  readonly url: string;
+  readonly taskId: string;
+  readonly secret: string;
+  /** Tried after a 401 bad-signature, during a secret rotation. */
+  readonly previousSecret?: string;
+  readonly outDir: string;
+  readonly onProgress?: (progress: CaptureProgress) => void;
+  readonly timeouts?: SnapshotTimeouts;
+  /** @default 300_000 */
+  readonly maxBusyWaitMs?: number;
+  /** @default the system clock */
+  readonly now?: () => Date;
+}
+
+export interface SavedSnapshot {
+  readonly path: string;
+  readonly taskId: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly capturedAt: string;
+}
+
+/**
+ * Captures one snapshot from a reachable agent into `<outDir>/<taskId>-<iso time>.heapsnapshot`. The file appears
+ * only complete and verified; a partial download is removed.
+ */
+export async function captureToFile(options: CaptureToFileOptions): Promise<SavedSnapshot> {
+  const secrets = staticSecretSource(
+    options.previousSecret === undefined
+      ? { current: options.secret }
+      : { current: options.secret, previous: options.previousSecret },
+  );
+  await mkdir(options.outDir, { recursive: true });
+  const opened = await openSnapshot({ ...options, secrets });
+  const capturedAt = (options.now ?? (() => new Date()))();
+  const path = join(options.outDir, snapshotFileName(options.taskId, capturedAt));
+  const partial = `${path}.partial`;
+  const verifier = new VerifyingStream(options.taskId, opened.sha256, opened.bytes, options.onProgress);
+  try {
+    await pipeline(opened.body, verifier, createWriteStream(partial));
+    await rename(partial, path);
+  } catch (error) {
+    await rm(partial, { force: true });
+    if (error instanceof CaptureError) throw error;
+    throw new CaptureError(
+      options.taskId,
+      'interrupted',
+      `the transfer broke after ${verifier.bytes} of ${opened.bytes} bytes (${errorMessage(error)}); the partial file was removed`,
+      { cause: error },
+    );
+  }
+  return {
+    path,
+    taskId: options.taskId,
+    bytes: opened.bytes,
+    sha256: opened.sha256,
+    capturedAt: capturedAt.toISOString(),
+  };
+}

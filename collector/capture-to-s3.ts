@@ -1,0 +1,115 @@
+import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { snapshotKey } from '../protocol';
+import { CaptureError, errorMessage } from './capture-error';
+import { type OpenSnapshotOptions, openSnapshot } from './open-snapshot';
+import { type CaptureProgress, VerifyingStream } from './verifying-stream';
+
+export interface CaptureToS3Options extends OpenSnapshotOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly cluster: string;
+  readonly service: string;
+  /** S3 multipart part size; memory use is about (queueSize + 1) × partSize whatever the snapshot size. @default 8 MiB */
+  readonly partSizeBytes?: number;
+  /** Parts uploaded at once. @default 2 */
+  readonly queueSize?: number;
+  /** @default the system clock */
+  readonly now?: () => Date;
+  readonly onProgress?: (progress: CaptureProgress) => void;
+}
+
+export interface StoredSnapshot {
+  readonly bucket: string;
+  readonly key: string;
+  readonly taskId: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  /** ISO time the agent answered. */
+  readonly capturedAt: string;
+}
+
+const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+const DEFAULT_QUEUE_SIZE = 2;
+
+/**
+ * Captures one snapshot of one task and streams it straight into S3 (never all in memory, never on disk). The object
+ * exists only when every byte matched the agent's sha256; on any failure the multipart upload is aborted.
+ */
+export async function captureToS3(options: CaptureToS3Options): Promise<StoredSnapshot> {
+  const { taskId, bucket } = options;
+  const opened = await openSnapshot(options);
+  const capturedAt = (options.now ?? (() => new Date()))();
+  const key = snapshotKey(options.cluster, options.service, taskId, capturedAt);
+  const verifier = new VerifyingStream(taskId, opened.sha256, opened.bytes, options.onProgress);
+  let streamError: unknown;
+  verifier.on('error', (error) => {
+    streamError ??= error;
+  });
+  opened.body.on('error', (error) => {
+    streamError ??= new CaptureError(
+      taskId,
+      'interrupted',
+      `the transfer broke after ${verifier.bytes} of ${opened.bytes} bytes (${errorMessage(error)}): the task may have been OOM-killed or restarted; the upload was aborted, nothing was stored`,
+      { cause: error },
+    );
+    verifier.destroy(streamError as Error);
+  });
+  opened.body.pipe(verifier);
+
+  const upload = new Upload({
+    client: options.s3,
+    params: {
+      Bucket: bucket,
+      Key: key,
+      Body: verifier,
+      ContentLength: opened.bytes,
+      ContentType: 'application/json',
+      Metadata: {
+        'task-id': taskId,
+        size: String(opened.bytes),
+        sha256: opened.sha256,
+        'captured-at': capturedAt.toISOString(),
+      },
+    },
+    partSize: options.partSizeBytes ?? DEFAULT_PART_SIZE,
+    queueSize: options.queueSize ?? DEFAULT_QUEUE_SIZE,
+    leavePartsOnError: false,
+  });
+  try {
+    await upload.done();
+  } catch (error) {
+    opened.body.destroy();
+    if (streamError instanceof CaptureError) throw streamError;
+    throw new CaptureError(
+      taskId,
+      'upload-failed',
+      `storing s3://${bucket}/${key} failed: ${errorMessage(streamError ?? error)}`,
+      {
+        cause: streamError ?? error,
+      },
+    );
+  }
+  await assertStoredIntact(options, key, opened.bytes, opened.sha256, verifier.sha256);
+  return { bucket, key, taskId, bytes: opened.bytes, sha256: opened.sha256, capturedAt: capturedAt.toISOString() };
+}
+
+/** Defence in depth: whatever S3 ended up holding must be what was verified, else it is deleted. */
+async function assertStoredIntact(
+  options: CaptureToS3Options,
+  key: string,
+  bytes: number,
+  announcedSha256: string,
+  computedSha256: string | undefined,
+): Promise<void> {
+  const head = await options.s3.send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }));
+  const problem =
+    computedSha256 !== announcedSha256
+      ? `sha256 ${computedSha256} differs from X-Heapwatch-Sha256 ${announcedSha256}`
+      : head.ContentLength !== bytes
+        ? `S3 holds ${head.ContentLength} bytes, the agent sent ${bytes}`
+        : undefined;
+  if (problem === undefined) return;
+  await options.s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key }));
+  throw new CaptureError(options.taskId, 'checksum-mismatch', `${problem}; s3://${options.bucket}/${key} was deleted`);
+}

@@ -1,0 +1,132 @@
+import type { IncomingMessage } from 'node:http';
+import { setTimeout as sleepMs } from 'node:timers/promises';
+import { CaptureError } from './capture-error';
+import type { SecretSource } from './secret-source';
+import {
+  postSnapshotRequest,
+  readErrorBody,
+  retryAfterMs,
+  type SnapshotTimeouts,
+  snapshotUrl,
+} from './snapshot-request';
+
+export interface OpenSnapshotOptions {
+  /** The agent's admin server, `http://<ip>:<admin port>`. */
+  readonly url: string;
+  readonly taskId: string;
+  readonly secrets: SecretSource;
+  readonly timeouts?: SnapshotTimeouts;
+  /** How long to keep retrying while another capture runs (409 busy). @default 300_000 */
+  readonly maxBusyWaitMs?: number;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** A 200 answer whose body is the snapshot, with what the agent promised about it. */
+export interface OpenSnapshot {
+  readonly body: IncomingMessage;
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+const DEFAULT_MAX_BUSY_WAIT_MS = 300_000;
+const DEFAULT_RETRY_AFTER_MS = 5_000;
+
+/**
+ * Asks an agent for a snapshot until it answers 200 or fails for good. A 401 bad-signature is retried once with the
+ * other secret (rotation: the task may still run with the previous one); 409 busy is retried after `Retry-After`
+ * within a bound; 503 insufficient memory is never retried, since forcing a capture could kill the task.
+ */
+export async function openSnapshot(options: OpenSnapshotOptions): Promise<OpenSnapshot> {
+  const url = snapshotUrl(options.url);
+  const sleep = options.sleep ?? ((ms: number) => sleepMs(ms));
+  const maxBusyWaitMs = options.maxBusyWaitMs ?? DEFAULT_MAX_BUSY_WAIT_MS;
+  const secrets = await options.secrets.get();
+  const candidates = secrets.previous === undefined ? [secrets.current] : [secrets.current, secrets.previous];
+  let secretIndex = 0;
+  let busyWaitedMs = 0;
+  for (;;) {
+    const { status, response } = await postSnapshotRequest(
+      url,
+      options.taskId,
+      candidates[secretIndex],
+      options.timeouts,
+    );
+    if (status === 200) return acceptSnapshot(options.taskId, response);
+    const body = await readErrorBody(response);
+    const error = typeof body.error === 'string' ? body.error : '';
+    if (status === 401) {
+      if (error === 'bad-signature' && secretIndex + 1 < candidates.length) {
+        secretIndex += 1;
+        continue;
+      }
+      if (error === 'bad-signature') options.secrets.invalidate();
+      throw unauthorized(options.taskId, error, candidates.length);
+    }
+    if (status === 409) {
+      const waitMs = retryAfterMs(response.headers['retry-after']) ?? DEFAULT_RETRY_AFTER_MS;
+      if (busyWaitedMs + waitMs > maxBusyWaitMs) {
+        throw new CaptureError(
+          options.taskId,
+          'busy',
+          `another capture kept the agent busy for ${Math.round(busyWaitedMs / 1000)} s (limit ${maxBusyWaitMs / 1000} s): try again when it is done`,
+        );
+      }
+      await sleep(waitMs);
+      busyWaitedMs += waitMs;
+      continue;
+    }
+    if (status === 503 && (error === 'insufficient-memory' || error === 'insufficient-disk')) {
+      const resource = error === 'insufficient-memory' ? 'memory' : 'disk';
+      throw new CaptureError(
+        options.taskId,
+        error,
+        `the agent refused: not enough ${resource} headroom for a capture ${JSON.stringify(body)}. Not retried — a capture needs several times the heap in ${resource} and could get the task killed; raise the task's ${resource === 'memory' ? 'memory' : 'ephemeral storage'}, or capture earlier in the leak`,
+      );
+    }
+    if (status === 503 && error === 'disabled') {
+      throw new CaptureError(
+        options.taskId,
+        'disabled',
+        'snapshots are disabled on this agent: set HEAPWATCH_SECRET (at least 32 bytes, the collector’s secret) in the task definition',
+      );
+    }
+    throw new CaptureError(
+      options.taskId,
+      'bad-response',
+      `unexpected answer ${status} ${JSON.stringify(body).slice(0, 200)} from ${url.origin}: is a heapwatch agent (protocol v1) listening there?`,
+    );
+  }
+}
+
+function unauthorized(taskId: string, reason: string, secretsTried: number): CaptureError {
+  const fixes: Record<string, string> = {
+    'bad-signature':
+      secretsTried > 1
+        ? 'the agent’s HEAPWATCH_SECRET matches neither the current nor the previous version of the collector’s secret: redeploy the service with the current secret'
+        : 'the agent’s HEAPWATCH_SECRET differs from the collector’s secret: give both the same secret',
+    expired: 'the token looked expired to the agent: the collector’s and the task’s clocks differ by more than 30 s',
+    replayed: 'the agent had already seen this token’s nonce: another client may be replaying requests',
+  };
+  const fix = fixes[reason] ?? 'the agent does not understand heapwatch protocol v1 tokens: upgrade the agent';
+  return new CaptureError(taskId, 'unauthorized', `401 ${reason || 'unauthorized'}: ${fix}`);
+}
+
+function acceptSnapshot(taskId: string, response: IncomingMessage): OpenSnapshot {
+  const sha256 = response.headers['x-heapwatch-sha256'];
+  const length = Number(response.headers['content-length']);
+  const answeredBy = response.headers['x-heapwatch-task-id'];
+  const problem =
+    typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)
+      ? `no valid X-Heapwatch-Sha256 header (${JSON.stringify(sha256)})`
+      : !Number.isSafeInteger(length) || length <= 0
+        ? `no valid Content-Length (${JSON.stringify(response.headers['content-length'])})`
+        : answeredBy !== undefined && answeredBy !== taskId
+          ? `the snapshot came from task ${JSON.stringify(answeredBy)}: that IP now belongs to another task`
+          : undefined;
+  if (problem !== undefined || typeof sha256 !== 'string') {
+    response.destroy();
+    throw new CaptureError(taskId, 'bad-response', `${problem}; upgrade the agent to protocol v1`);
+  }
+  return { body: response, sha256, bytes: length };
+}

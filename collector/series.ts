@@ -1,0 +1,80 @@
+import { assertTaskId, taskPrefix } from '../protocol';
+import type { StoredSnapshot } from './capture-to-s3';
+
+/** Execution input of the collector's state machine (from an alert or `heapwatch capture`). */
+export interface SeriesRequest {
+  readonly cluster: string;
+  readonly service: string;
+  /** @default - the longest-running task of the service */
+  readonly taskId?: string;
+  /** @default 3 */
+  readonly count?: number;
+  /** @default 300 */
+  readonly intervalSeconds?: number;
+  /** Why the series was started, for the report (`alert HeapwatchLeakSuspected`, `manual`). */
+  readonly reason?: string;
+}
+
+/** The state passed between the steps of one series; every step returns it updated. */
+export interface SeriesState {
+  readonly cluster: string;
+  readonly service: string;
+  readonly taskId: string;
+  readonly adminPort: number;
+  readonly count: number;
+  readonly intervalSeconds: number;
+  readonly reason: string;
+  readonly startedAt: string;
+  readonly captured: number;
+  readonly snapshots: readonly StoredSnapshot[];
+}
+
+export const DEFAULT_SNAPSHOT_COUNT = 3;
+export const DEFAULT_INTERVAL_SECONDS = 300;
+export const MAX_SNAPSHOT_COUNT = 10;
+/** Step Functions Wait states accept up to a year; a leak series longer than a day makes no sense. */
+export const MAX_INTERVAL_SECONDS = 86_400;
+/** The state machine times out after 24 hours; the waits of a series must leave room for captures and analysis. */
+export const MAX_SERIES_WAIT_SECONDS = 20 * 3600;
+
+/** Validates a request and applies defaults once. */
+export function normalizeSeriesRequest(request: SeriesRequest): Required<Omit<SeriesRequest, 'taskId'>> & {
+  readonly taskId?: string;
+} {
+  const count = request.count ?? DEFAULT_SNAPSHOT_COUNT;
+  const intervalSeconds = request.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS;
+  if (!Number.isInteger(count) || count < 2 || count > MAX_SNAPSHOT_COUNT) {
+    throw new Error(
+      `count ${count} is invalid: a diff needs 2 to ${MAX_SNAPSHOT_COUNT} snapshots (3 is a good default)`,
+    );
+  }
+  if (!Number.isInteger(intervalSeconds) || intervalSeconds < 0 || intervalSeconds > MAX_INTERVAL_SECONDS) {
+    throw new Error(`interval ${intervalSeconds} s is invalid: use whole seconds from 0 to ${MAX_INTERVAL_SECONDS}`);
+  }
+  if ((count - 1) * intervalSeconds > MAX_SERIES_WAIT_SECONDS) {
+    throw new Error(
+      `${count} snapshots ${intervalSeconds} s apart take ${((count - 1) * intervalSeconds) / 3600} h: keep a series under ${MAX_SERIES_WAIT_SECONDS / 3600} h (the state machine times out after 24 h)`,
+    );
+  }
+  if (request.taskId !== undefined) assertTaskId(request.taskId);
+  taskPrefix(request.cluster, request.service, request.taskId ?? 'any');
+  return { ...request, count, intervalSeconds, reason: request.reason ?? 'manual' };
+}
+
+/** Where the report of a task's latest series lands, beside its snapshots. */
+export function reportKeys(
+  cluster: string,
+  service: string,
+  taskId: string,
+): { json: string; md: string; html: string } {
+  const prefix = taskPrefix(cluster, service, taskId);
+  return { json: `${prefix}report.json`, md: `${prefix}report.md`, html: `${prefix}report.html` };
+}
+
+/** Admin port of a service from `{"web":9464}` (the construct's `registerService`), else the protocol default. */
+export function adminPortFor(service: string, portsJson: string | undefined, fallback = 9464): number {
+  if (!portsJson) return fallback;
+  const ports = JSON.parse(portsJson) as Record<string, unknown>;
+  const port = ports[service];
+  return typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65_536 ? port : fallback;
+}

@@ -1,0 +1,62 @@
+import { tmpdir } from 'node:os';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { type DiffReport, diffSnapshotFiles, renderHtml, renderMarkdown } from '../analysis';
+import type { SeriesAnalyzer } from '../collector/leak-report';
+import {
+  type ReportSeriesDependencies,
+  reportSeries,
+  type SeriesInput,
+  type SeriesOutcome,
+} from '../collector/series-report';
+
+const logger = new Logger({ serviceName: 'heapwatch-collector' });
+
+/** `analysis/` behind the collector's analyzer interface. */
+export const diffAnalyzer: SeriesAnalyzer<DiffReport> = {
+  diff: (paths, options) => diffSnapshotFiles(paths, options),
+  renderMarkdown,
+  renderHtml,
+  notAnalysed: (reasoning) => ({
+    verdict: 'inconclusive',
+    reasoning,
+    suspects: [],
+    classGrowth: [],
+    snapshots: [],
+    minGrowthBytes: 0,
+    analysisMs: 0,
+  }),
+};
+
+/** Step Functions task, last of a series (also after a failed step): report and publish. */
+export function createAnalyzeHandler(deps: ReportSeriesDependencies<DiffReport>) {
+  return async (input: SeriesInput): Promise<SeriesOutcome> => {
+    const outcome = await reportSeries(input, deps);
+    logger.info('series reported', {
+      cluster: input.cluster,
+      service: input.service,
+      taskId: input.taskId,
+      snapshots: input.snapshots?.length ?? 0,
+      failed: input.failure !== undefined,
+      ...outcome,
+    });
+    return outcome;
+  };
+}
+
+let configured: ((input: SeriesInput) => Promise<SeriesOutcome>) | undefined;
+
+export const handler = (input: SeriesInput): Promise<SeriesOutcome> => {
+  const topicArn = process.env.HEAPWATCH_REPORT_TOPIC_ARN;
+  if (!topicArn) throw new Error('HEAPWATCH_REPORT_TOPIC_ARN is not set: the SnapshotCollector construct sets it');
+  configured ??= createAnalyzeHandler({
+    s3: new S3Client({}),
+    sns: new SNSClient({}),
+    topicArn,
+    analyzer: diffAnalyzer,
+    maxSnapshotBytes: Number(process.env.HEAPWATCH_MAX_ANALYSIS_BYTES ?? 2 * 1024 ** 3),
+    workDir: tmpdir(),
+  });
+  return configured(input);
+};

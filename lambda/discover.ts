@@ -1,0 +1,26 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import type { SeriesRequest, SeriesState } from '../collector/series';
+import { adminPortFor } from '../collector/series';
+import { type BeginSeriesDependencies, beginSeries } from '../collector/series-steps';
+
+const logger = new Logger({ serviceName: 'heapwatch-collector' });
+
+/** Step Functions task: series request → series state with the task to capture. */
+export function createDiscoverHandler(deps: BeginSeriesDependencies) {
+  return async (request: SeriesRequest): Promise<SeriesState> => {
+    const state = await beginSeries(request, deps);
+    logger.info('series begins', {
+      cluster: state.cluster,
+      service: state.service,
+      taskId: state.taskId,
+      count: state.count,
+    });
+    return state;
+  };
+}
+
+export const handler = createDiscoverHandler({
+  ecs: new ECSClient({}),
+  adminPortOf: (service) => adminPortFor(service, process.env.HEAPWATCH_ADMIN_PORTS),
+});

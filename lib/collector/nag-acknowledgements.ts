@@ -1,0 +1,73 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+
+const WILDCARD_REASON =
+  'Scoped wildcards only: objects under <cluster>/ of the snapshot bucket (grantRead/grantPut/grantDelete action groups), ' +
+  'tasks of this cluster (ListTasks takes no resource, so it has an ecs:cluster condition), executions and versions of ' +
+  'this collector’s own state machine and functions, the AWS managed SNS key by alias, and the X-Ray/log-delivery ' +
+  'actions of Step Functions, which take no resource.';
+
+/**
+ * Acknowledges cdk-nag AwsSolutions-IAM5 findings on the default policy of each role, finding by finding, from what
+ * the policy actually holds — a wildcard added later is not acknowledged by accident. cdk-nag names a finding after
+ * the flattened resource (`Resource::<Bucket.Arn>/<Cluster>/*`), so resources are flattened the same way.
+ */
+export function acknowledgeScopedWildcards(roles: readonly (iam.IRole | undefined)[]): void {
+  for (const role of roles) {
+    const policy = role?.node.tryFindChild('DefaultPolicy');
+    if (!(policy instanceof iam.Policy)) continue;
+    const document = Stack.of(policy).resolve(policy.document) as { Statement?: Statement[] };
+    const ids = new Set<string>();
+    for (const statement of document.Statement ?? []) {
+      for (const action of asList(statement.Action)) {
+        if (typeof action === 'string' && action.includes('*')) ids.add(`AwsSolutions-IAM5[Action::${action}]`);
+      }
+      for (const resource of asList(statement.Resource)) {
+        const flat = flatten(resource);
+        if (flat.includes('*')) ids.add(`AwsSolutions-IAM5[Resource::${flat}]`);
+      }
+    }
+    for (const id of ids) Validations.of(policy).acknowledge({ id, reason: WILDCARD_REASON });
+  }
+}
+
+/** The Lambda basics every function needs: AWS managed policies for logs and VPC network interfaces; Node.js 22 pinned. */
+export function acknowledgeLambdaBasics(scope: IConstruct): void {
+  for (const policy of ['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole']) {
+    Validations.of(scope).acknowledge({
+      id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`,
+      reason: `${policy} is the AWS managed policy for CloudWatch Logs and VPC network interfaces of a Lambda function.`,
+    });
+  }
+  Validations.of(scope).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason: 'The collector pins NODEJS_22_X, the runtime it is built and tested for.',
+  });
+}
+
+interface Statement {
+  readonly Action?: unknown;
+  readonly Resource?: unknown;
+}
+
+function asList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : value === undefined ? [] : [value];
+}
+
+function flatten(node: unknown): string {
+  if (typeof node === 'string') return node;
+  if (node && typeof node === 'object') {
+    const record = node as Record<string, unknown>;
+    if (Array.isArray(record['Fn::Join'])) {
+      const [delimiter, items] = record['Fn::Join'] as [string, unknown[]];
+      return items.map(flatten).join(delimiter);
+    }
+    if (Array.isArray(record['Fn::GetAtt'])) {
+      const [resource, attribute] = record['Fn::GetAtt'] as [unknown, unknown];
+      return `<${flatten(resource)}.${flatten(attribute)}>`;
+    }
+    if (record.Ref !== undefined) return `<${flatten(record.Ref)}>`;
+  }
+  return JSON.stringify(node);
+}

@@ -1,0 +1,65 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+export interface SeriesStateMachineProps {
+  readonly discover: lambda.IFunction;
+  readonly capture: lambda.IFunction;
+  readonly analyze: lambda.IFunction;
+}
+
+/**
+ * find the task → capture → (wait → capture)… → analyse. The waiting is a Wait state, never a sleeping Lambda; a
+ * failed step still reaches the analysis (which reports the failure, and analyses what was captured when it can),
+ * then the execution fails so the console shows it.
+ */
+export class SeriesStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: SeriesStateMachineProps) {
+    super(scope, id);
+    const discover = new tasks.LambdaInvoke(this, 'FindTask', {
+      lambdaFunction: props.discover,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: true,
+    });
+    const capture = new tasks.LambdaInvoke(this, 'CaptureSnapshot', {
+      lambdaFunction: props.capture,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: true,
+    });
+    const analyze = new tasks.LambdaInvoke(this, 'AnalyzeSeries', {
+      lambdaFunction: props.analyze,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: true,
+      resultPath: '$.report',
+    });
+    const wait = new sfn.Wait(this, 'WaitBetweenSnapshots', { time: sfn.WaitTime.secondsPath('$.intervalSeconds') });
+    const failed = new sfn.Fail(this, 'SeriesFailed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
+    const done = new sfn.Succeed(this, 'ReportPublished');
+
+    discover.addCatch(analyze, { resultPath: '$.failure' });
+    capture.addCatch(analyze, { resultPath: '$.failure' });
+    const moreToCapture = new sfn.Choice(this, 'MoreSnapshots')
+      .when(sfn.Condition.numberLessThanJsonPath('$.captured', '$.count'), wait.next(capture))
+      .otherwise(analyze);
+    analyze.next(
+      new sfn.Choice(this, 'SeriesOutcome').when(sfn.Condition.isPresent('$.failure'), failed).otherwise(done),
+    );
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'Resource', {
+      definitionBody: sfn.DefinitionBody.fromChainable(discover.next(capture).next(moreToCapture)),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: Duration.hours(24),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+  }
+}

@@ -1,0 +1,214 @@
+import { Annotations, Duration, Lazy, Size, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { CollectorFunction } from './collector-functions';
+import { acknowledgeLambdaBasics, acknowledgeScopedWildcards } from './nag-acknowledgements';
+import { SeriesStateMachine } from './series-state-machine';
+
+export interface SnapshotCollectorProps {
+  /** The cluster whose services are captured; its VPC's private subnets host the functions. */
+  readonly cluster: ecs.ICluster;
+  /** Snapshots and reports land under `<cluster>/<service>/<taskId>/`. */
+  readonly bucket: s3.IBucket;
+  /** Plain-string secret shared with the agents (HEAPWATCH_SECRET); AWSCURRENT and AWSPREVIOUS are read. */
+  readonly secret: secretsmanager.ISecret;
+  /** AMP alert manager notifications (JSON template) arrive here; the trigger function subscribes to it. */
+  readonly alarmTopic: sns.ITopic;
+  /** Where report summaries are published. @default - a new topic encrypted with the AWS managed SNS key */
+  readonly reportTopic?: sns.ITopic;
+  /** Snapshots per series, 2 to 10. @default 3 */
+  readonly snapshotCount?: number;
+  /** Time between two snapshots of a series. @default Duration.minutes(5) */
+  readonly snapshotInterval?: Duration;
+}
+
+export interface SnapshotCollectorFunctions {
+  readonly trigger: NodejsFunction;
+  readonly discover: NodejsFunction;
+  readonly capture: NodejsFunction;
+  readonly analyze: NodejsFunction;
+}
+
+/** Largest snapshot the analysis function takes on (memory 10 GB, /tmp 10 GB); bigger series are analysed locally. */
+export const ANALYSIS_MAX_SNAPSHOT_SIZE = Size.gibibytes(2);
+const ANALYSIS_MEMORY_MIB = 10_240;
+const ANALYSIS_STORAGE = Size.gibibytes(10);
+
+/**
+ * Takes a series of heap snapshots of one task — on a firing heapwatch alert, or when started by hand — into S3,
+ * analyses them and publishes a report. Open the services' admin ports to it with `service.connections.allowFrom(
+ * collector, ec2.Port.tcp(adminPort))` and tell it the port with `registerService`.
+ */
+export class SnapshotCollector extends Construct implements ec2.IConnectable {
+  readonly connections: ec2.Connections;
+  readonly stateMachine: sfn.StateMachine;
+  readonly reportTopic: sns.ITopic;
+  readonly functions: SnapshotCollectorFunctions;
+  private readonly adminPorts: Record<string, number> = {};
+
+  constructor(scope: Construct, id: string, props: SnapshotCollectorProps) {
+    super(scope, id);
+    const snapshotCount = props.snapshotCount ?? 3;
+    const interval = props.snapshotInterval ?? Duration.minutes(5);
+    this.validateSeries(snapshotCount, interval);
+
+    const { cluster, bucket } = props;
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: cluster.vpc,
+      description: 'heapwatch snapshot collector: reaches task admin ports and AWS APIs',
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'AWS APIs (ECS, S3, Secrets Manager, SNS, Step Functions)',
+    );
+    this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
+
+    this.reportTopic =
+      props.reportTopic ??
+      new sns.Topic(this, 'ReportTopic', {
+        displayName: 'heapwatch leak reports',
+        masterKey: kms.Alias.fromAliasName(this, 'SnsManagedKey', 'alias/aws/sns'),
+        enforceSSL: true,
+      });
+
+    const common = { vpc: cluster.vpc, securityGroup };
+    const discover = new CollectorFunction(this, 'Discover', {
+      ...common,
+      handler: 'discover',
+      description: 'heapwatch: find the task of a snapshot series',
+      environment: {
+        HEAPWATCH_ADMIN_PORTS: Lazy.string({ produce: () => JSON.stringify(this.adminPorts) }),
+      },
+    }).function;
+    const capture = new CollectorFunction(this, 'Capture', {
+      ...common,
+      handler: 'capture',
+      description: 'heapwatch: capture one heap snapshot of a task into S3',
+      memorySize: 512,
+      timeout: Duration.minutes(15),
+      environment: { HEAPWATCH_BUCKET: bucket.bucketName, HEAPWATCH_SECRET_ARN: props.secret.secretArn },
+    }).function;
+    const analyze = new CollectorFunction(this, 'Analyze', {
+      ...common,
+      handler: 'analyze',
+      description: 'heapwatch: diff a snapshot series and publish the leak report',
+      memorySize: ANALYSIS_MEMORY_MIB,
+      ephemeralStorageSize: ANALYSIS_STORAGE,
+      timeout: Duration.minutes(15),
+      environment: {
+        HEAPWATCH_BUCKET: bucket.bucketName,
+        HEAPWATCH_REPORT_TOPIC_ARN: this.reportTopic.topicArn,
+        HEAPWATCH_MAX_ANALYSIS_BYTES: String(ANALYSIS_MAX_SNAPSHOT_SIZE.toBytes()),
+      },
+    }).function;
+    this.stateMachine = new SeriesStateMachine(this, 'Series', { discover, capture, analyze }).stateMachine;
+    const trigger = new CollectorFunction(this, 'Trigger', {
+      ...common,
+      handler: 'trigger',
+      description: 'heapwatch: start a snapshot series on a firing heap alert',
+      environment: {
+        HEAPWATCH_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
+        HEAPWATCH_SNAPSHOT_COUNT: String(snapshotCount),
+        HEAPWATCH_SNAPSHOT_INTERVAL_SECONDS: String(interval.toSeconds()),
+        // Long enough that the repeats of one alert never start a second series of the same task.
+        HEAPWATCH_SERIES_WINDOW_SECONDS: String(Math.max(3600, (snapshotCount - 1) * interval.toSeconds() + 1800)),
+      },
+    }).function;
+    props.alarmTopic.addSubscription(new subscriptions.LambdaSubscription(trigger));
+    this.functions = { trigger, discover, capture, analyze };
+
+    this.grantLeastPrivilege(props);
+    this.acknowledgeNagFindings();
+  }
+
+  /** Tells the collector the admin port of a service's agent (default 9464 for services never registered). */
+  registerService(serviceName: string, adminPort: number): void {
+    if (!Token.isUnresolved(adminPort) && (!Number.isInteger(adminPort) || adminPort < 1 || adminPort > 65_535)) {
+      throw new Error(`adminPort ${adminPort} for service ${serviceName} is invalid: use a TCP port from 1 to 65535`);
+    }
+    if (!Token.isUnresolved(serviceName) && !/^[A-Za-z0-9._-]{1,255}$/.test(serviceName)) {
+      throw new Error(
+        `serviceName ${JSON.stringify(serviceName)} is invalid: use the ECS service name (A-Z a-z 0-9 . _ -)`,
+      );
+    }
+    const known = this.adminPorts[serviceName];
+    if (known !== undefined && known !== adminPort) {
+      throw new Error(`service ${serviceName} is already registered with admin port ${known}, not ${adminPort}`);
+    }
+    this.adminPorts[serviceName] = adminPort;
+  }
+
+  private grantLeastPrivilege(props: SnapshotCollectorProps): void {
+    const { trigger, discover, capture, analyze } = this.functions;
+    const { cluster, bucket } = props;
+    const objects = `${cluster.clusterName}/*`;
+    const inCluster = { ArnEquals: { 'ecs:cluster': cluster.clusterArn } };
+    const taskArns = Stack.of(this).formatArn({
+      service: 'ecs',
+      resource: 'task',
+      resourceName: `${cluster.clusterName}/*`,
+    });
+    for (const fn of [discover, capture]) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: inCluster }),
+      );
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [taskArns], conditions: inCluster }),
+      );
+    }
+    props.secret.grantRead(capture, ['AWSCURRENT', 'AWSPREVIOUS']);
+    bucket.grantPut(capture, objects);
+    bucket.grantRead(capture, objects);
+    bucket.grantDelete(capture, objects);
+    bucket.grantRead(analyze, objects);
+    bucket.grantPut(analyze, objects);
+    this.reportTopic.grantPublish(analyze);
+    this.stateMachine.grantStartExecution(trigger);
+    trigger.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [this.stateMachine.stateMachineArn] }),
+    );
+    this.stateMachine.grantExecution(trigger, 'states:StopExecution');
+  }
+
+  private acknowledgeNagFindings(): void {
+    const { trigger, discover, capture, analyze } = this.functions;
+    for (const fn of [trigger, discover, capture, analyze]) acknowledgeLambdaBasics(fn);
+    acknowledgeScopedWildcards([trigger.role, discover.role, capture.role, analyze.role, this.stateMachine.role]);
+  }
+
+  private validateSeries(snapshotCount: number, interval: Duration): void {
+    if (
+      !Token.isUnresolved(snapshotCount) &&
+      (!Number.isInteger(snapshotCount) || snapshotCount < 2 || snapshotCount > 10)
+    ) {
+      throw new Error(
+        `snapshotCount ${snapshotCount} is invalid: a diff needs 2 to 10 snapshots (3 is a good default)`,
+      );
+    }
+    const seconds = interval.toSeconds();
+    if (seconds > 3 * 3600) {
+      throw new Error(
+        `snapshotInterval ${interval.toHumanString()} is invalid: use at most 3 hours (5 minutes is a good default)`,
+      );
+    }
+    if (!Token.isUnresolved(snapshotCount) && (snapshotCount - 1) * seconds > 20 * 3600) {
+      throw new Error(
+        `${snapshotCount} snapshots ${interval.toHumanString()} apart take more than 20 hours: use fewer snapshots or a shorter snapshotInterval`,
+      );
+    }
+    if (seconds < 60) {
+      Annotations.of(this).addWarning('snapshotInterval under a minute: snapshots this close show little growth');
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DiffReport, diffSnapshotFiles } from '../../analysis';
+import { type Scenario, writeSnapshotSeries } from './fixtures/write-series';
+
+/** Each series: a real child process with a known leak writes 3 snapshots (~5–8 MB each), work in between. */
+describe('diffSnapshotFiles on real leaks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapwatch-diff-'));
+  const series = new Map<Scenario, string[]>();
+
+  beforeAll(async () => {
+    const scenarios: Scenario[] = ['memoize', 'global-array', 'listeners', 'timers', 'bounded-cache'];
+    for (const batch of [scenarios.slice(0, 3), scenarios.slice(3)]) {
+      const written = await Promise.all(batch.map((scenario) => writeSnapshotSeries(scenario, dir)));
+      for (const [index, scenario] of batch.entries()) series.set(scenario, written[index]);
+    }
+  }, 120_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const diff = (scenario: Scenario, pick: (paths: string[]) => string[] = (paths) => paths): Promise<DiffReport> =>
+    diffSnapshotFiles(pick(series.get(scenario)!), { top: 5 });
+
+  it('names the lodash memoize cache of the incident', async () => {
+    // Act
+    const report = await diff('memoize');
+    // Assess
+    expect(report.verdict).toBe('leak');
+    const [top] = report.suspects;
+    expect(top.name).toBe('RenderedPage');
+    expect(top.retainerPath.join(' ')).toContain('cache');
+    expect(top.holder.path).toBe('renderPage.cache.__data__.string.__data__');
+    expect(top.path).toMatch(/^renderPage\.cache\.__data__\.string\.__data__\["home:\d+"\]$/);
+    expect(top.counts).toEqual([600, 2100, 3600]);
+    expect(top.countDelta).toBe(3000);
+    expect(top.survivors).toBe(3000);
+    expect(top.retainedDelta).toBeGreaterThan(3000 * 300);
+    expect(top.growsInEveryInterval).toBe(true);
+    expect(report.reasoning).toContain('RenderedPage');
+  });
+
+  it('names a global array of class instances', async () => {
+    // Act
+    const report = await diff('global-array');
+    // Assess
+    expect(report.verdict).toBe('leak');
+    expect(report.suspects[0].name).toBe('Session');
+    expect(report.suspects[0].holder.path).toBe('globalThis.activeSessions');
+    expect(report.suspects[0].countDelta).toBe(3000);
+  });
+
+  it('names listeners added per request to a long-lived EventEmitter', async () => {
+    // Act
+    const report = await diff('listeners');
+    // Assess
+    expect(report.verdict).toBe('leak');
+    expect(report.suspects[0].name).toBe('(closure) onConfigChanged');
+    expect(report.suspects[0].holder.path).toBe('configBus._events["config-changed"]');
+  });
+
+  it('names timers that are never cleared', async () => {
+    // Act
+    const report = await diff('timers');
+    // Assess
+    expect(report.verdict).toBe('leak');
+    expect(report.suspects[0].name).toBe('Timeout');
+    expect(report.suspects[0].holder.path).toContain('timerListMap');
+    expect(report.suspects[0].countDelta).toBe(3000);
+  });
+
+  it('does not call a bounded LRU cache that churns a leak', async () => {
+    // Act
+    const report = await diff('bounded-cache');
+    // Assess
+    expect(report.verdict).toBe('no-leak');
+    expect(report.suspects.filter((suspect) => suspect.name === 'CachedPage' && suspect.countDelta > 0)).toEqual([]);
+    expect(report.reasoning).toMatch(/No group/);
+  });
+
+  it('reports growth but no verdict from 2 snapshots', async () => {
+    // Act
+    const report = await diff('memoize', ([first, , last]) => [first, last]);
+    // Assess
+    expect(report.verdict).toBe('inconclusive');
+    expect(report.reasoning).toContain('third snapshot');
+    expect(report.suspects[0].name).toBe('RenderedPage');
+    expect(report.suspects[0].counts).toEqual([600, 3600]);
+    expect(report.classGrowth.find((growth) => growth.name === 'RenderedPage')?.countDelta).toBe(3000);
+  });
+
+  it('refuses snapshots of different processes and snapshots given newest first', async () => {
+    // Prepare
+    const [memoizeFirst] = series.get('memoize')!;
+    const [, timersSecond] = series.get('timers')!;
+    const [first, second] = series.get('global-array')!;
+    // Act / Assess
+    await expect(diffSnapshotFiles([memoizeFirst, timersSecond])).rejects.toThrow(/come from different processes/);
+    await expect(diffSnapshotFiles([second, first])).rejects.toThrow(/is older than/);
+    await expect(diffSnapshotFiles([first])).rejects.toThrow(/2 or 3 snapshots/);
+  });
+
+  it('reports progress while reading', async () => {
+    // Prepare
+    const events: number[] = [];
+    // Act
+    await diffSnapshotFiles(series.get('bounded-cache')!.slice(1), {
+      onProgress: (event) => events.push(event.bytesRead / event.totalBytes),
+    });
+    // Assess
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    expect(events[events.length - 1]).toBe(1);
+  });
+});

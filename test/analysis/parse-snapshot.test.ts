@@ -1,0 +1,97 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { edgeName, edgeTarget, nodeName, nodeType } from '../../analysis/heap-snapshot';
+import { parseSnapshotFile } from '../../analysis/parse-snapshot';
+
+/** A hand-written snapshot in the older layout: no `detachedness`, fields in another order. */
+function handWrittenSnapshot(strings: string[]): string {
+  return JSON.stringify({
+    snapshot: {
+      meta: {
+        node_fields: ['name', 'type', 'id', 'self_size', 'edge_count', 'trace_node_id'],
+        node_types: [['hidden', 'object', 'string', 'object shape'], 'string', 'number', 'number', 'number', 'number'],
+        edge_fields: ['type', 'name_or_index', 'to_node'],
+        edge_types: [['context', 'element', 'property', 'weak'], 'string_or_number', 'node'],
+      },
+      node_count: 3,
+      edge_count: 3,
+    },
+    nodes: [0, 0, 1, 0, 2, 0, 1, 1, 3, 32, 1, 0, 2, 2, 5, 16, 0, 0],
+    edges: [2, 2, 6, 1, 0, 12, 3, 3, 12],
+    locations: [],
+    strings,
+  });
+}
+
+describe('parseSnapshotFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heapwatch-parse-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads a real V8 snapshot exactly like JSON.parse does, across any chunk boundary', async () => {
+    // Prepare
+    const file = join(dir, 'real.heapsnapshot');
+    execFileSync(process.execPath, [
+      '-e',
+      `globalThis.keep = { 'quote"back\\\\slash': 'naïve ☃ \\u{1F600} \\n tab\\t', [Symbol('s')]: 1 };
+       require('v8').writeHeapSnapshot(${JSON.stringify(file)});`,
+    ]);
+    const expected = JSON.parse(readFileSync(file, 'utf8'));
+    // Act
+    const snapshot = await parseSnapshotFile(file, { chunkBytes: 4099 });
+    // Assess
+    const fields = expected.snapshot.meta.node_fields.length;
+    expect(snapshot.layout.nodeFieldCount).toBe(fields);
+    expect(Array.from(snapshot.nodes)).toEqual(expected.nodes);
+    expect(snapshot.strings).toEqual(expected.strings);
+    expect(Array.from(snapshot.edges).filter((_, i) => i % 3 === 2)).toEqual(
+      expected.edges.filter((_: number, i: number) => i % 3 === 2).map((to: number) => to / fields),
+    );
+    expect(snapshot.strings.some((text) => text.startsWith('naïve ☃'))).toBe(true);
+    expect(snapshot.strings).toContain('quote"back\\slash');
+    expect(snapshot.layout.nodeTypes).toContain('object shape');
+  });
+
+  it('reads the layout from meta instead of assuming offsets', async () => {
+    // Prepare
+    const file = join(dir, 'old-layout.heapsnapshot');
+    writeFileSync(file, handWrittenSnapshot(['', 'Thing', 'x', 'weakRef', 'hello\\"']));
+    // Act
+    const snapshot = await parseSnapshotFile(file, { chunkBytes: 5 });
+    // Assess
+    expect(snapshot.nodeCount).toBe(3);
+    expect(nodeName(snapshot, 1)).toBe('Thing');
+    expect(nodeType(snapshot, 1)).toBe('object');
+    expect(nodeType(snapshot, 2)).toBe('string');
+    expect(edgeName(snapshot, 0)).toBe('x');
+    expect(edgeTarget(snapshot, 0)).toBe(1);
+    expect(edgeTarget(snapshot, 1)).toBe(2);
+    expect(edgeName(snapshot, 2)).toBe('weakRef');
+    expect(snapshot.strings[4]).toBe('hello\\"');
+  });
+
+  it('names a truncated file', async () => {
+    // Prepare
+    const file = join(dir, 'truncated.heapsnapshot');
+    execFileSync(process.execPath, ['-e', `require('v8').writeHeapSnapshot(${JSON.stringify(file)})`]);
+    truncateSync(file, 100_000);
+    // Act / Assess
+    await expect(parseSnapshotFile(file)).rejects.toThrow(/truncated\.heapsnapshot: the heap snapshot is truncated/);
+  });
+
+  it('refuses files that are not heap snapshots', async () => {
+    // Prepare
+    const json = join(dir, 'package.json');
+    writeFileSync(json, JSON.stringify({ name: 'x', version: '1.0.0' }));
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'hello world');
+    const empty = join(dir, 'empty.heapsnapshot');
+    writeFileSync(empty, '');
+    // Act / Assess
+    await expect(parseSnapshotFile(json)).rejects.toThrow(/package\.json: not a V8 heap snapshot/);
+    await expect(parseSnapshotFile(text)).rejects.toThrow(/notes\.txt: not a valid V8 heap snapshot/);
+    await expect(parseSnapshotFile(empty)).rejects.toThrow(/empty/);
+    await expect(parseSnapshotFile(join(dir, 'missing.heapsnapshot'))).rejects.toThrow(/cannot open.*ENOENT/);
+  });
+});

@@ -1,0 +1,134 @@
+import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { staticSecretSource } from '../../collector/secret-source';
+import type { SeriesState } from '../../collector/series';
+import { createAnalyzeHandler, diffAnalyzer } from '../../lambda/analyze';
+import { createCaptureHandler } from '../../lambda/capture';
+import { createDiscoverHandler } from '../../lambda/discover';
+import { type AgentProcess, startAgentProcess } from '../support/agent-harness';
+import { type LoopbackS3, startLoopbackS3 } from '../support/s3-server';
+
+const SECRET = 'analyze-handler-secret-0123456789abcd';
+const TASK_ID = 'leaky0000000000000000000000000000';
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:heapwatch-reports';
+const ecsMock = mockClient(ECSClient);
+const snsMock = mockClient(SNSClient);
+
+describe('a series through the discover, capture and analyze handlers', () => {
+  let s3: LoopbackS3;
+  let agent: AgentProcess;
+  let series: SeriesState;
+
+  beforeAll(async () => {
+    [s3, agent] = await Promise.all([
+      startLoopbackS3(),
+      startAgentProcess({ secret: SECRET, taskId: TASK_ID, leakPerTick: 200 }),
+    ]);
+    ecsMock.on(DescribeTasksCommand).resolves({
+      tasks: [
+        {
+          taskArn: `arn:aws:ecs:us-east-1:123456789012:task/prod/${TASK_ID}`,
+          group: 'service:shop',
+          lastStatus: 'RUNNING',
+          attachments: [
+            { type: 'ElasticNetworkInterface', details: [{ name: 'privateIPv4Address', value: '127.0.0.1' }] },
+          ],
+        },
+      ],
+    });
+    const discover = createDiscoverHandler({ ecs: new ECSClient({}), adminPortOf: () => agent.port });
+    const capture = createCaptureHandler({
+      ecs: new ECSClient({}),
+      s3: s3.client,
+      bucket: s3.bucket,
+      secrets: staticSecretSource({ current: SECRET }),
+    });
+    // What the state machine does: find the task, then capture with waits in between.
+    series = await discover({ cluster: 'prod', service: 'shop', taskId: TASK_ID, count: 3, intervalSeconds: 1 });
+    while (series.captured < series.count) {
+      if (series.captured > 0) await new Promise((resolve) => setTimeout(resolve, series.intervalSeconds * 1000));
+      series = await capture(series);
+    }
+  });
+  afterAll(async () => {
+    await agent?.kill();
+    await s3?.close();
+  });
+  beforeEach(() => {
+    snsMock.reset();
+    snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  });
+
+  const analyzeWith = (maxSnapshotBytes: number) =>
+    createAnalyzeHandler({
+      s3: s3.client,
+      sns: new SNSClient({}),
+      topicArn: TOPIC,
+      analyzer: diffAnalyzer,
+      maxSnapshotBytes,
+      workDir: require('node:os').tmpdir(),
+    });
+
+  const readText = async (key: string) =>
+    (await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }))).Body!.transformToString();
+
+  test('writes report.json/.md/.html beside the snapshots and publishes the verdict, suspects and locations', async () => {
+    // Act
+    const outcome = await analyzeWith(2 * 1024 ** 3)(series);
+
+    // Assess
+    const prefix = `prod/shop/${TASK_ID}/`;
+    expect(outcome).toMatchObject({ verdict: 'leak', analysed: true });
+    const report = JSON.parse(await readText(`${prefix}report.json`));
+    expect(report.verdict).toBe('leak');
+    expect(report.suspects[0].name).toContain('LeakedSession');
+    expect(report.series.snapshots.map((snapshot: { key: string }) => snapshot.key)).toEqual(
+      series.snapshots.map((snapshot) => snapshot.key),
+    );
+    expect(await readText(`${prefix}report.md`)).toMatch(
+      /LeakedSession[\s\S]*## Run the diff locally[\s\S]*npx heapwatch diff/,
+    );
+    const html = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: `${prefix}report.html` }));
+    expect(html.ContentType).toMatch(/^text\/html/);
+    const [publish] = snsMock.commandCalls(PublishCommand);
+    expect(publish.args[0].input.TopicArn).toBe(TOPIC);
+    expect(publish.args[0].input.Subject).toBe(`heapwatch leak: prod/shop/${TASK_ID}`);
+    const message = publish.args[0].input.Message ?? '';
+    expect(message).toMatch(/verdict: leak/);
+    expect(message).toMatch(/1\. .*LeakedSession.*\n {3}retained by: .* → /);
+    expect(message).toContain(`s3://${s3.bucket}/${prefix}report.md`);
+    expect(message).toContain(`s3://${s3.bucket}/${series.snapshots[0].key}`);
+  });
+
+  test('says when snapshots are too large to analyse in Lambda and how to run the diff locally', async () => {
+    // Act
+    const outcome = await analyzeWith(1000)({ ...series, service: 'shop' });
+
+    // Assess
+    expect(outcome).toMatchObject({ verdict: 'inconclusive', analysed: false });
+    const markdown = await readText(`prod/shop/${TASK_ID}/report.md`);
+    expect(markdown).toMatch(/Not analysed in Lambda: the largest snapshot is .*, above the 1000 B/);
+    expect(markdown).toContain(`aws s3 cp s3://${s3.bucket}/${series.snapshots[0].key} `);
+    expect(snsMock.commandCalls(PublishCommand)[0].args[0].input.Subject).toBe(
+      `heapwatch inconclusive: prod/shop/${TASK_ID}`,
+    );
+  });
+
+  test('publishes a failure summary when the series broke before two snapshots', async () => {
+    // Prepare: what the Catch hands over after the first capture failed
+    const failure = {
+      Error: 'CaptureError',
+      Cause: JSON.stringify({ errorType: 'CaptureError', errorMessage: `task ${TASK_ID}: 401 bad-signature: …` }),
+    };
+
+    // Act
+    const outcome = await analyzeWith(2 * 1024 ** 3)({ ...series, captured: 0, snapshots: [], failure });
+
+    // Assess
+    expect(outcome).toEqual({ verdict: 'failed', analysed: false });
+    const message = snsMock.commandCalls(PublishCommand)[0].args[0].input.Message;
+    expect(message).toContain(`failed: task ${TASK_ID}: 401 bad-signature: …`);
+  });
+});

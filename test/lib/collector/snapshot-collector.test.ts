@@ -1,0 +1,193 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { SnapshotCollector, type SnapshotCollectorProps } from '../../../lib/collector';
+
+const cdkContext = require('../../../cdk.json').context;
+
+function collectorStack(props: Partial<SnapshotCollectorProps> = {}, bundle = false) {
+  const app = new App({ context: { ...cdkContext, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) } });
+  const stack = new Stack(app, 'Collector', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc, clusterName: 'prod' });
+  const bucket = new s3.Bucket(stack, 'Snapshots', { enforceSSL: true });
+  const secret = new secretsmanager.Secret(stack, 'TokenSecret');
+  const alarmTopic = new sns.Topic(stack, 'Alarms');
+  const collector = new SnapshotCollector(stack, 'SnapshotCollector', {
+    cluster,
+    bucket,
+    secret,
+    alarmTopic,
+    ...props,
+  });
+  return { app, stack, vpc, cluster, bucket, secret, alarmTopic, collector };
+}
+
+describe('SnapshotCollector', () => {
+  test('four Node.js 22 functions in the private subnets, the trigger subscribed to the alarm topic', () => {
+    // Prepare
+    const { stack } = collectorStack();
+
+    // Act
+    const template = Template.fromStack(stack);
+
+    // Assess
+    template.resourcePropertiesCountIs(
+      'AWS::Lambda::Function',
+      {
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        VpcConfig: { SubnetIds: Match.arrayWith([{ Ref: Match.stringLikeRegexp('VpcPrivateSubnet1') }]) },
+      },
+      4,
+    );
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('diff a snapshot series'),
+      MemorySize: 10240,
+      EphemeralStorage: { Size: 10240 },
+      Timeout: 900,
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: Match.stringLikeRegexp('Alarms') },
+      Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp('SnapshotCollectorTrigger'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  test('the state machine waits between captures in a Wait state and always ends in the analysis', () => {
+    // Prepare
+    const { stack } = collectorStack();
+
+    // Act
+    const definition = JSON.stringify(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'));
+
+    // Assess
+    expect(definition).toContain('\\"Type\\":\\"Wait\\",\\"SecondsPath\\":\\"$.intervalSeconds\\"');
+    expect(definition).toContain('\\"NumericLessThanPath\\":\\"$.count\\"');
+    expect(definition).toMatch(
+      /\\"Catch\\":\[\{\\"ErrorEquals\\":\[\\"States.ALL\\"\],\\"ResultPath\\":\\"\$.failure\\",\\"Next\\":\\"AnalyzeSeries\\"/,
+    );
+    expect(definition).toContain('\\"Type\\":\\"Fail\\",\\"ErrorPath\\":\\"$.failure.Error\\"');
+  });
+
+  test('least privilege: ECS scoped to the cluster, objects to its prefix, the secret’s two stages, the own state machine', () => {
+    // Prepare
+    const { stack } = collectorStack();
+
+    // Act
+    const template = Template.fromStack(stack);
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+
+    // Assess
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'ecs:ListTasks',
+            Resource: '*',
+            Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [Match.stringLikeRegexp('Cluster'), 'Arn'] } } },
+          }),
+          Match.objectLike({
+            Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
+            Condition: { 'ForAnyValue:StringEquals': { 'secretsmanager:VersionStage': ['AWSCURRENT', 'AWSPREVIOUS'] } },
+          }),
+        ]),
+      },
+    });
+    expect(policies).toMatch(/"Action":"ecs:DescribeTasks".*?:task\//);
+    expect(policies).toContain('states:StartExecution');
+    expect(policies).toContain('states:ListExecutions');
+    expect(policies).toContain('states:StopExecution');
+    expect(policies).toContain('sns:Publish');
+    expect(policies).toMatch(/"Arn"\]\},"\/",\{"Ref":"Cluster[0-9A-F]+"\},"\/\*"/);
+    expect(policies).not.toMatch(/"s3:\*"|"ecs:\*"|"states:\*"/);
+  });
+
+  test('registerService reaches the discover function as JSON, and services open their admin port to it', () => {
+    // Prepare
+    const { stack, vpc, collector } = collectorStack({ snapshotCount: 4, snapshotInterval: Duration.minutes(2) });
+    const serviceGroup = new ec2.SecurityGroup(stack, 'ServiceGroup', { vpc });
+
+    // Act
+    collector.registerService('web', 9464);
+    collector.registerService('api', 9500);
+    serviceGroup.connections.allowFrom(collector, ec2.Port.tcp(9464));
+    const template = Template.fromStack(stack);
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ HEAPWATCH_ADMIN_PORTS: '{"web":9464,"api":9500}' }) },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ HEAPWATCH_SNAPSHOT_COUNT: '4', HEAPWATCH_SNAPSHOT_INTERVAL_SECONDS: '120' }),
+      },
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 9464,
+      ToPort: 9464,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('SnapshotCollectorSecurityGroup'), 'GroupId'] },
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { FromPort: 9464, ToPort: 9464 });
+  });
+
+  test.each([
+    [{ snapshotCount: 1 }, /snapshotCount 1 is invalid: a diff needs 2 to 10 snapshots/],
+    [{ snapshotCount: 2.5 }, /snapshotCount 2.5 is invalid/],
+    [{ snapshotInterval: Duration.hours(4) }, /snapshotInterval 4 hours is invalid: use at most 3 hours/],
+    [{ snapshotCount: 10, snapshotInterval: Duration.hours(3) }, /10 snapshots 3 hours apart take more than 20 hours/],
+  ])('rejects %p', (props, message) => {
+    expect(() => collectorStack(props)).toThrow(message);
+  });
+
+  test('rejects a bad admin port and a service registered twice with different ports', () => {
+    const { collector } = collectorStack();
+    expect(() => collector.registerService('web', 70000)).toThrow(/adminPort 70000 for service web is invalid/);
+    collector.registerService('web', 9464);
+    expect(() => collector.registerService('web', 9500)).toThrow(/already registered with admin port 9464, not 9500/);
+  });
+
+  test('passes cdk-nag AwsSolutions with only the documented acknowledgements', () => {
+    // Prepare
+    const { app, stack } = collectorStack();
+
+    // Act
+    const report = new AwsSolutionsChecks(app).validateScope(stack);
+
+    // Assess
+    const inCollector = report.violations
+      .map((violation) => ({
+        rule: violation.ruleName,
+        paths: violation.violatingResources
+          .map((resource) => resource.constructPath ?? '')
+          .filter((path) => path.includes('SnapshotCollector')),
+      }))
+      .filter((violation) => violation.paths.length > 0);
+    expect(inCollector).toEqual([]);
+  });
+
+  test('bundles the handlers with the local esbuild', () => {
+    // Prepare + Act
+    const started = Date.now();
+    const { stack } = collectorStack({}, true);
+    const template = Template.fromStack(stack);
+
+    // Assess
+    const handlers = Object.values(
+      template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }),
+    );
+    expect(handlers.map((fn) => fn.Properties.Handler)).toEqual([
+      'index.handler',
+      'index.handler',
+      'index.handler',
+      'index.handler',
+    ]);
+    process.stderr.write(`SnapshotCollector bundled 4 functions in ${Date.now() - started} ms\n`);
+  });
+});

@@ -1,0 +1,62 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+
+const READY_PREFIX = 'heapwatch-agent-ready ';
+
+export interface AgentProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  kill(): Promise<void>;
+}
+
+export interface AgentProcessOptions {
+  readonly secret: string;
+  readonly previousSecret?: string;
+  readonly taskId: string;
+  /** Extra heap to make snapshots bigger (roughly MiB of small objects). @default 0 */
+  readonly ballastMiB?: number;
+  /** The agent's headroom guard (memory needed per byte of heap); huge values make it refuse. @default - the agent's */
+  readonly captureMemoryFactor?: number;
+  /** Leak this many `LeakedSession` objects every 20 ms into a never-evicted cache. @default 0 */
+  readonly leakPerTick?: number;
+}
+
+/** Starts a real agent in its own Node process on 127.0.0.1 and an ephemeral port. */
+export async function startAgentProcess(options: AgentProcessOptions): Promise<AgentProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', require.resolve('./agent-process.ts')], {
+    env: {
+      ...process.env,
+      HEAPWATCH_SECRET: options.secret,
+      ...(options.previousSecret ? { HEAPWATCH_SECRET_PREVIOUS: options.previousSecret } : {}),
+      HEAPWATCH_TASK_ID: options.taskId,
+      BALLAST_MIB: String(options.ballastMiB ?? 0),
+      LEAK_PER_TICK: String(options.leakPerTick ?? 0),
+      ...(options.captureMemoryFactor ? { CAPTURE_MEMORY_FACTOR: String(options.captureMemoryFactor) } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  try {
+    const lines = createInterface({ input: child.stdout! });
+    let port: number | undefined;
+    for await (const line of lines) {
+      if (line.startsWith(READY_PREFIX)) {
+        port = (JSON.parse(line.slice(READY_PREFIX.length)) as { port: number }).port;
+        break;
+      }
+    }
+    if (port === undefined) throw new Error('the agent process exited before listening');
+    return { url: `http://127.0.0.1:${port}`, port, child, kill };
+  } catch (error) {
+    await kill();
+    throw error;
+  }
+}

@@ -1,0 +1,41 @@
+/** Child-process entry: the real heapwatch agent on loopback, with some heap ballast; prints its port once listening. */
+import { startAdminServer } from '../../agent';
+
+const READY_PREFIX = 'heapwatch-agent-ready ';
+
+const ballastMiB = Number(process.env.BALLAST_MIB ?? '0');
+const ballast: { id: number; label: string }[] = [];
+for (let i = 0; i < ballastMiB * 8_000; i += 1) ballast.push({ id: i, label: `ballast-${i}` });
+(globalThis as { heapwatchBallast?: unknown }).heapwatchBallast = ballast;
+
+/** A deliberate leak for series tests: sessions cached and never evicted. */
+class LeakedSession {
+  constructor(
+    readonly id: number,
+    readonly payload: string,
+  ) {}
+}
+const sessionCache = new Map<number, LeakedSession>();
+const leakPerTick = Number(process.env.LEAK_PER_TICK ?? '0');
+if (leakPerTick > 0) {
+  let next = 0;
+  setInterval(() => {
+    for (let i = 0; i < leakPerTick; i += 1, next += 1)
+      sessionCache.set(next, new LeakedSession(next, `session-${next}`.repeat(4)));
+  }, 20).unref();
+}
+
+void startAdminServer({
+  host: '127.0.0.1',
+  port: 0,
+  secret: process.env.HEAPWATCH_SECRET,
+  previousSecret: process.env.HEAPWATCH_SECRET_PREVIOUS,
+  taskId: process.env.HEAPWATCH_TASK_ID,
+  captureMemoryFactor: process.env.CAPTURE_MEMORY_FACTOR ? Number(process.env.CAPTURE_MEMORY_FACTOR) : undefined,
+  logger: {
+    info: (message) => process.stderr.write(`${message}\n`),
+    warn: (message) => process.stderr.write(`${message}\n`),
+  },
+}).then((server) => {
+  process.stdout.write(`${READY_PREFIX}${JSON.stringify({ port: server.port })}\n`);
+});
