@@ -48,11 +48,20 @@ describe('Heapwatch.watch', () => {
     }
   });
 
-  it('opens the admin port only to the scraper security group, never to a CIDR', () => {
+  it('opens the admin port only to the scraper and collector security groups, never to a CIDR', () => {
     const adminIngress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).filter((resource) =>
       [9464, 9500].includes(resource.Properties.FromPort),
     );
-    expect(adminIngress.length).toBeGreaterThanOrEqual(2);
+    const sources = adminIngress.map(
+      (ingress) =>
+        `${ingress.Properties.FromPort} ${ingress.Properties.SourceSecurityGroupId['Fn::GetAtt'][0].replace(/SecurityGroup.*$/, '')}`,
+    );
+    expect(sources.sort()).toEqual([
+      '9464 HeapwatchCollector',
+      '9464 HeapwatchScraper',
+      '9500 HeapwatchCollector',
+      '9500 HeapwatchScraper',
+    ]);
     for (const ingress of adminIngress) {
       expect(ingress.Properties.CidrIp).toBeUndefined();
       expect(ingress.Properties.CidrIpv6).toBeUndefined();
@@ -214,7 +223,9 @@ describe('Heapwatch.watch validation', () => {
     );
     Annotations.fromStack(stack).hasWarning(
       '/Test/StrictTask/app',
-      Match.stringLikeRegexp('health check of container .app. .* fails during a heap snapshot.*Use an interval of 19s with retries 10'),
+      Match.stringLikeRegexp(
+        'health check of container .app. .* fails during a heap snapshot.*Use an interval of 19s with retries 10',
+      ),
     );
   });
 });
