@@ -137,6 +137,7 @@ export class Heapwatch extends Construct {
       this.grafana = new GrafanaProvisioning(this, 'Grafana', {
         target: props.grafana,
         prometheus: this.prometheus,
+        clusterName: props.cluster.clusterName,
         dashboardsDir: props.dashboardsDir,
       });
     }
