@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { type AdminServerOptions, DEFAULT_ADMIN_PORT, validateServerOptions } from './options';
 import { createAdminEndpoints } from './request-handler';
 import { sendJson } from './respond';
@@ -38,6 +39,11 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
       );
     },
   );
+  // Without a listener Node drops CONNECT requests silently; answer them like any other wrong method.
+  server.on('connect', (_req, socket: Duplex) => {
+    socket.on('error', () => undefined);
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
   server.setTimeout(options.socketIdleTimeoutMs ?? 60_000, (socket) => socket.destroy());
   const host = options.host ?? '0.0.0.0';
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where the cgroup files live; tests point these at temporary files. */
@@ -19,9 +19,11 @@ export interface ContainerMemory {
 /** cgroup v1 writes "no limit" as a page-aligned INT64_MAX; anything this large is not a real limit. */
 const V1_UNLIMITED_THRESHOLD = 2 ** 62;
 
-async function readTrimmed(path: string): Promise<string | undefined> {
+// Sync reads on purpose: these are tiny kernel pseudo-files, and the thread pool's queueing would cost more
+// scrape latency than the read itself.
+function readTrimmed(path: string): string | undefined {
   try {
-    return (await readFile(path, 'utf8')).trim();
+    return readFileSync(path, 'utf8').trim();
   } catch {
     return undefined;
   }
@@ -44,39 +46,71 @@ function ownCgroupPaths(procSelfCgroup: string | undefined): { v2?: string; v1Me
   return paths;
 }
 
-/** Tries the process's own cgroup directory first, then the mount root (what a container sees). */
+/** The process's own cgroup directory first, then the mount root (what a container usually sees). */
 function candidateDirs(base: string, ownPath: string | undefined): string[] {
   return ownPath && ownPath !== '/' ? [join(base, ownPath), base] : [base];
 }
 
-async function readFirst(dirs: readonly string[], file: string): Promise<string | undefined> {
-  for (const dir of dirs) {
-    const text = await readTrimmed(join(dir, file));
-    if (text !== undefined) return text;
-  }
-  return undefined;
+function firstReadable(dirs: readonly string[], file: string): string | undefined {
+  return dirs.map((dir) => join(dir, file)).find((path) => readTrimmed(path) !== undefined);
+}
+
+interface MemoryFiles {
+  readonly version: 'v2' | 'v1';
+  readonly limit?: string;
+  readonly usage?: string;
+}
+
+/** Finds the limit and usage files: cgroup v2 `memory.max` / `memory.current`, else v1's. */
+function findMemoryFiles(paths: CgroupPaths): MemoryFiles | undefined {
+  const root = paths.cgroupRoot ?? '/sys/fs/cgroup';
+  const own = ownCgroupPaths(readTrimmed(paths.procSelfCgroup ?? '/proc/self/cgroup'));
+  const v2Dirs = candidateDirs(root, own.v2);
+  const v2 = {
+    version: 'v2',
+    limit: firstReadable(v2Dirs, 'memory.max'),
+    usage: firstReadable(v2Dirs, 'memory.current'),
+  } as const;
+  if (v2.limit || v2.usage) return v2;
+  const v1Dirs = candidateDirs(join(root, 'memory'), own.v1Memory);
+  const v1 = {
+    version: 'v1',
+    limit: firstReadable(v1Dirs, 'memory.limit_in_bytes'),
+    usage: firstReadable(v1Dirs, 'memory.usage_in_bytes'),
+  } as const;
+  return v1.limit || v1.usage ? v1 : undefined;
 }
 
 /**
- * Reads the container's memory limit and usage: cgroup v2 `memory.max` / `memory.current`, else cgroup v1
- * `memory.limit_in_bytes` / `memory.usage_in_bytes`. Never throws; unknown values are left out.
+ * Reads the container's memory limit and usage. The files are located once (a process does not change
+ * cgroup); their values are read on every call. Never throws; unknown values are left out.
  */
-export async function readContainerMemory(paths: CgroupPaths = {}): Promise<ContainerMemory> {
-  const root = paths.cgroupRoot ?? '/sys/fs/cgroup';
-  const own = ownCgroupPaths(await readTrimmed(paths.procSelfCgroup ?? '/proc/self/cgroup'));
+export class ContainerMemoryReader {
+  private files?: MemoryFiles | null;
 
-  const v2Dirs = candidateDirs(root, own.v2);
-  const v2Max = await readFirst(v2Dirs, 'memory.max');
-  const v2Current = parseBytes(await readFirst(v2Dirs, 'memory.current'));
-  if (v2Max !== undefined || v2Current !== undefined) {
-    return { limitBytes: v2Max === 'max' ? undefined : parseBytes(v2Max), usageBytes: v2Current };
+  constructor(private readonly paths: CgroupPaths = {}) {}
+
+  read(): ContainerMemory {
+    if (this.files === undefined) this.files = findMemoryFiles(this.paths) ?? null;
+    if (this.files === null) return {};
+    const { version, limit, usage } = this.files;
+    const limitText = limit === undefined ? undefined : readTrimmed(limit);
+    const limitBytes = parseBytes(limitText);
+    return {
+      limitBytes:
+        version === 'v2'
+          ? limitText === 'max'
+            ? undefined
+            : limitBytes
+          : limitBytes !== undefined && limitBytes < V1_UNLIMITED_THRESHOLD
+            ? limitBytes
+            : undefined,
+      usageBytes: usage === undefined ? undefined : parseBytes(readTrimmed(usage)),
+    };
   }
+}
 
-  const v1Dirs = candidateDirs(join(root, 'memory'), own.v1Memory);
-  const v1Limit = parseBytes(await readFirst(v1Dirs, 'memory.limit_in_bytes'));
-  const v1Usage = parseBytes(await readFirst(v1Dirs, 'memory.usage_in_bytes'));
-  return {
-    limitBytes: v1Limit !== undefined && v1Limit < V1_UNLIMITED_THRESHOLD ? v1Limit : undefined,
-    usageBytes: v1Usage,
-  };
+/** One-off read (locates the files each time); see ContainerMemoryReader for repeated reads. */
+export function readContainerMemory(paths: CgroupPaths = {}): ContainerMemory {
+  return new ContainerMemoryReader(paths).read();
 }

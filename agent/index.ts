@@ -1,6 +1,6 @@
 export * from './admin-server';
 export type { CgroupPaths, ContainerMemory } from './cgroup-memory';
-export { readContainerMemory } from './cgroup-memory';
+export { ContainerMemoryReader, readContainerMemory } from './cgroup-memory';
 export * from './metrics';
 export * from './mount';
 export * from './options';

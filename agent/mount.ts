@@ -14,10 +14,11 @@ export interface KoaLikeContext {
 export type KoaLikeMiddleware = (ctx: KoaLikeContext, next: () => Promise<unknown>) => Promise<void>;
 
 function warnAboutLoadBalancer(options: AdminHandlerOptions): void {
+  const prefix = options.pathPrefix ?? '';
   (options.logger ?? console).warn(
-    `heapwatch: WARNING: admin endpoints mounted in the application under '${options.pathPrefix ?? ''}/'. ` +
-      'Your load balancer MUST NOT route /metrics, /healthz or /heap/snapshot of this prefix to the internet: ' +
-      'heap snapshots contain user data. Prefer startAdminServer() on its own port.',
+    `heapwatch: WARNING: admin endpoints mounted in the application (${prefix}/metrics, ${prefix}/healthz, ` +
+      `${prefix}/heap/snapshot). Your load balancer MUST NOT route ${prefix}/heap/snapshot or ${prefix}/metrics ` +
+      'from outside: heap snapshots contain user data. Prefer startAdminServer() on its own port.',
   );
 }
 

@@ -1,8 +1,9 @@
 import { type AnalyzedSnapshot, analyzeSnapshot, compact, type FullyAnalyzedSnapshot } from './analyzed-snapshot';
 import { ClassTable } from './class-table';
+import { collectGarbage } from './collect-garbage';
 import { type GroupKey, type GroupMeasure, measureClasses, measureGroups } from './group-measures';
 import { type ParseProgress, parseSnapshotFile } from './parse-snapshot';
-import type { ClassGrowth, DiffReport, SnapshotInfo, Suspect } from './report';
+import type { ClassGrowth, DiffReport, HolderGrowth, SnapshotInfo, Suspect } from './report';
 import {
   computeDistances,
   describeRetainerPath,
@@ -29,7 +30,7 @@ const MEASURED_GROUPS = 200;
 /**
  * Diffs 2 or 3 snapshots of one process, oldest first: what was allocated after the first and is still alive in the
  * last, grouped by class and holder, measured in every snapshot, ranked, with a verdict. Files are read one at a
- * time; only a ~30 bytes/node summary of earlier snapshots stays in memory.
+ * time; only a ~36 bytes/node summary of earlier snapshots stays in memory.
  */
 export async function diffSnapshotFiles(paths: string[], options: DiffOptions = {}): Promise<DiffReport> {
   if (paths.length < 2 || paths.length > 3) {
@@ -40,15 +41,12 @@ export async function diffSnapshotFiles(paths: string[], options: DiffOptions = 
   const minGrowthBytes = options.minGrowthBytes ?? 64 * 1024;
   const classes = new ClassTable();
   const earlier: AnalyzedSnapshot[] = [];
-  let last: FullyAnalyzedSnapshot | undefined;
-  for (const [index, path] of paths.entries()) {
-    const analyzed = analyzeSnapshot(await parseSnapshotFile(path, { onProgress: options.onProgress }), classes);
-    const previous = earlier[earlier.length - 1];
-    if (previous) assertSameProcess(previous, analyzed);
-    if (index < paths.length - 1) earlier.push(compact(analyzed));
-    else last = analyzed;
+  for (const path of paths.slice(0, -1)) {
+    collectGarbage();
+    earlier.push(await analyzeEarlierFile(path, classes, earlier[earlier.length - 1], options));
   }
-  if (!last) throw new Error('no snapshot was analysed');
+  collectGarbage();
+  const last = await analyzeFile(paths[paths.length - 1], classes, earlier[earlier.length - 1], options);
   const all: AnalyzedSnapshot[] = [...earlier, last];
   const groups = groupSurvivors(earlier[0], earlier.length > 1 ? earlier[1] : undefined, last, classes)
     .sort((a, b) => b.survivorRetained - a.survivorRetained)
@@ -59,8 +57,8 @@ export async function diffSnapshotFiles(paths: string[], options: DiffOptions = 
     .map((group, index) => ({ group, series: measures.map((perSnapshot) => perSnapshot[index]) }))
     .map(({ group, series }) => ({ group, series, growth: trend(series) }))
     .filter(({ series }) => {
-      const growth = series[series.length - 1];
-      return growth.count > series[0].count || growth.retained > series[0].retained;
+      const latest = series[series.length - 1];
+      return latest.count > series[0].count || latest.retained > series[0].retained;
     })
     .sort((a, b) => score(b.growth) - score(a.growth))
     .slice(0, top);
@@ -74,10 +72,32 @@ export async function diffSnapshotFiles(paths: string[], options: DiffOptions = 
     reasoning,
     suspects,
     classGrowth: classGrowth(all, classes, top),
+    holderGrowth: holderGrowth(all, suspects),
     snapshots: all.map(snapshotInfo),
     minGrowthBytes,
     analysisMs: Date.now() - started,
   };
+}
+
+async function analyzeFile(
+  path: string,
+  classes: ClassTable,
+  previous: AnalyzedSnapshot | undefined,
+  options: DiffOptions,
+): Promise<FullyAnalyzedSnapshot> {
+  const analyzed = analyzeSnapshot(await parseSnapshotFile(path, { onProgress: options.onProgress }), classes);
+  if (previous) assertSameProcess(previous, analyzed);
+  return analyzed;
+}
+
+/** In its own frame, so that no suspended async frame keeps the full snapshot alive after it is compacted. */
+async function analyzeEarlierFile(
+  path: string,
+  classes: ClassTable,
+  previous: AnalyzedSnapshot | undefined,
+  options: DiffOptions,
+): Promise<AnalyzedSnapshot> {
+  return compact(await analyzeFile(path, classes, previous, options));
 }
 
 interface Trend {
@@ -118,11 +138,11 @@ function toSuspect(
     retainedSize: latest.retained,
     retainedDelta: latest.retained - first.retained,
     retainerPath: describeRetainerPath(snapshot, hops, group.representative),
-    path: retainerExpression(snapshot, hops),
+    path: retainerExpression(snapshot, graph, distance, hops),
     holder: {
       name: nodeLabel(snapshot, group.holder),
       id: last.ids[group.holder],
-      path: retainerExpression(snapshot, holderHops),
+      path: retainerExpression(snapshot, graph, distance, holderHops),
     },
     counts: series.map((measure) => measure.count),
     selfSizes: series.map((measure) => measure.selfSize),
@@ -147,6 +167,19 @@ function classGrowth(all: readonly AnalyzedSnapshot[], classes: ClassTable, top:
     };
   });
   return growth.sort((a, b) => b.sizeDelta - a.sizeDelta).slice(0, top);
+}
+
+function holderGrowth(all: readonly AnalyzedSnapshot[], suspects: readonly Suspect[]): HolderGrowth[] {
+  const holders = new Map(suspects.map((suspect) => [suspect.holder.id, suspect.holder]));
+  return [...holders.values()]
+    .map((holder) => {
+      const retainedSizes = all.map((snapshot) => {
+        const node = snapshot.idIndex.find(holder.id);
+        return node < 0 ? 0 : snapshot.retained[node];
+      });
+      return { ...holder, retainedSizes, retainedDelta: retainedSizes[retainedSizes.length - 1] - retainedSizes[0] };
+    })
+    .sort((a, b) => b.retainedDelta - a.retainedDelta);
 }
 
 function snapshotInfo(snapshot: AnalyzedSnapshot): SnapshotInfo {

@@ -68,6 +68,14 @@ export function renderHtml(report: DiffReport, options: HtmlReportOptions = {}):
         `<td class="number">${escapeHtml(formatBytes(snapshot.heapBytes))}</td></tr>`,
     )
     .join('');
+  const holders = report.holderGrowth
+    .map(
+      (holder) =>
+        `<tr><td>${escapeHtml(holder.name)} @${holder.id}</td><td><code>${escapeHtml(holder.path)}</code></td>` +
+        `<td>${escapeHtml(holder.retainedSizes.map(formatBytes).join(' → '))}</td>` +
+        `<td class="number">${signed(holder.retainedDelta, formatBytes)}</td></tr>`,
+    )
+    .join('');
   const classes = report.classGrowth
     .map(
       (growth) =>
@@ -93,6 +101,8 @@ ${growers.length > 0 ? barChartSvg(growers, 'Retained growth, first → last sna
 <th>retained</th><th>Δ retained</th><th>grows</th></tr>
 ${report.suspects.map((suspect, index) => suspectRow(suspect, index + 1)).join('\n')}</table>
 ${report.suspects.map((suspect, index) => suspectDetails(suspect, index + 1)).join('\n')}
+<h2>Holders</h2>
+<table><tr><th>holder</th><th>path</th><th>retained</th><th>Δ retained</th></tr>${holders}</table>
 <h2>Classes that grew (whole heap)</h2>
 <table><tr><th>class</th><th>count</th><th>Δ count</th><th>Δ self size</th></tr>${classes}</table>
 <p><small>Analysed in ${report.analysisMs} ms by heapwatch.</small></p>

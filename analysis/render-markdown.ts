@@ -66,6 +66,16 @@ export function renderMarkdown(report: DiffReport): string {
     ),
     '',
     ...report.suspects.flatMap((suspect, index) => [suspectSection(suspect, index + 1), '']),
+    '## Holders',
+    '',
+    '| holder | path | retained | Δ retained |',
+    '|---|---|---|---:|',
+    ...report.holderGrowth.map(
+      (holder) =>
+        `| ${text(holder.name)} @${holder.id} | ${code(holder.path)} | ` +
+        `${holder.retainedSizes.map(formatBytes).join(' → ')} | ${signed(holder.retainedDelta, formatBytes)} |`,
+    ),
+    '',
     '## Classes that grew (whole heap)',
     '',
     '| class | count | Δ count | Δ self size |',

@@ -47,12 +47,24 @@ export interface ClassGrowth {
   readonly sizeDelta: number;
 }
 
+/** A long-lived object that survivors accumulate in, with its own retained size in every snapshot. */
+export interface HolderGrowth {
+  readonly name: string;
+  readonly id: number;
+  readonly path: string;
+  /** Retained size of the holder per snapshot, oldest first, in bytes. */
+  readonly retainedSizes: number[];
+  readonly retainedDelta: number;
+}
+
 export interface DiffReport {
   readonly verdict: Verdict;
   /** Why the verdict, in sentences an on-call engineer can check against the numbers. */
   readonly reasoning: string;
   readonly suspects: Suspect[];
   readonly classGrowth: ClassGrowth[];
+  /** The holders of the suspects, by retained growth. */
+  readonly holderGrowth: HolderGrowth[];
   readonly snapshots: SnapshotInfo[];
   /** Smallest total retained growth of a group that can make it a suspect, in bytes. */
   readonly minGrowthBytes: number;

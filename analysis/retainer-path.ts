@@ -150,10 +150,41 @@ export function describeRetainerPath(snapshot: HeapSnapshot, hops: readonly Reta
 }
 
 /**
+ * The name code uses for a node held straight from a GC root (a stack slot, a handle): the context variable or
+ * global property nearest the roots that also holds it, if any.
+ */
+function variableName(
+  snapshot: HeapSnapshot,
+  graph: HeapGraph,
+  distance: Uint32Array,
+  node: number,
+): string | undefined {
+  let best: string | undefined;
+  let bestDistance = UNREACHED;
+  for (let r = graph.firstRetainer[node]; r < graph.firstRetainer[node + 1]; r++) {
+    const edge = graph.retainerEdge[r];
+    const from = graph.retainerNode[r];
+    const type = edgeType(snapshot, edge);
+    if (distance[from] >= bestDistance) continue;
+    if (type === 'context') best = edgeName(snapshot, edge);
+    else if (type === 'property' && isGlobalObject(snapshot, from)) best = `globalThis${accessor(snapshot, edge)}`;
+    else continue;
+    bestDistance = distance[from];
+  }
+  return best;
+}
+
+/**
  * The path as a developer would write it, starting at the last context variable, global object or GC root on the
  * way: `renderPage.cache.__data__.string.__data__["home:123"]`.
  */
-export function retainerExpression(snapshot: HeapSnapshot, hops: readonly RetainerHop[]): string {
+export function retainerExpression(
+  snapshot: HeapSnapshot,
+  graph: HeapGraph,
+  distance: Uint32Array,
+  hops: readonly RetainerHop[],
+): string {
+  if (hops.length === 0) return '(GC roots)';
   let start = 0;
   for (let i = 0; i < hops.length; i++) {
     const type = edgeType(snapshot, hops[i].edge);
@@ -165,13 +196,16 @@ export function retainerExpression(snapshot: HeapSnapshot, hops: readonly Retain
       start = i;
     }
   }
-  if (hops.length === 0) return '(GC roots)';
   const first = hops[start];
   const firstType = edgeType(snapshot, first.edge);
+  const heldNode = start + 1 < hops.length ? hops[start + 1].from : undefined;
   let head: string;
   if (firstType === 'context') head = edgeName(snapshot, first.edge);
   else if (isGlobalObject(snapshot, first.from)) head = `globalThis${accessor(snapshot, first.edge)}`;
-  else head = `${nodeLabel(snapshot, first.from)}${accessor(snapshot, first.edge)}`;
+  else {
+    const alias = heldNode === undefined ? undefined : variableName(snapshot, graph, distance, heldNode);
+    head = alias ?? `${nodeLabel(snapshot, first.from)}${accessor(snapshot, first.edge)}`;
+  }
   const rest = hops.slice(start + 1).map((hop) => accessor(snapshot, hop.edge));
   return [head, ...collapseRuns(rest).map((part) => (part.includes(' ×') ? `(${part})` : part))].join('');
 }

@@ -1,4 +1,5 @@
 import { readSnapshotLayout, type SnapshotLayout } from './snapshot-meta';
+import { StringArrayScanner } from './string-array-scanner';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -45,7 +46,7 @@ export class SnapshotScanner {
   private layout?: SnapshotLayout;
   private readonly sectionsSeen = new Set<string>();
 
-  private numbers = new Uint32Array(0);
+  private numbers: Uint32Array = new Uint32Array(0);
   private numberCount = 0;
   private numberValue = 0;
   private inNumber = false;
@@ -53,11 +54,10 @@ export class SnapshotScanner {
   private nodes?: Uint32Array;
   private edges?: Uint32Array;
 
-  private readonly strings: string[] = [];
-  private inString = false;
-  private escaped = false;
-  private stringHasEscape = false;
-  private stringPieces: Buffer[] = [];
+  private readonly strings = new StringArrayScanner((byte) =>
+    this.fail(`unexpected ${JSON.stringify(String.fromCharCode(byte))} in "strings"`),
+  );
+  private inKey = false;
 
   private skipDepth = 0;
   private skipInString = false;
@@ -87,7 +87,8 @@ export class SnapshotScanner {
           i = this.scanNumbers(chunk, i);
           break;
         case Mode.Strings:
-          i = this.scanStrings(chunk, i);
+          i = this.strings.scan(chunk, i);
+          if (this.strings.closed) this.mode = Mode.Start;
           break;
         case Mode.Skip:
           i = this.scanSkip(chunk, i);
@@ -113,7 +114,7 @@ export class SnapshotScanner {
     if (!layout || !this.nodes || !this.edges || !this.sectionsSeen.has('strings')) {
       throw new Error(`${this.file}: not a V8 heap snapshot (missing "snapshot", "nodes", "edges" or "strings")`);
     }
-    return { layout, nodes: this.nodes, edges: this.edges, strings: this.strings };
+    return { layout, nodes: this.nodes, edges: this.edges, strings: this.strings.values };
   }
 
   private fail(message: string): never {
@@ -144,14 +145,14 @@ export class SnapshotScanner {
     for (; i < chunk.length; i++) {
       const byte = chunk[i];
       if (byte === QUOTE) {
-        if (this.inString) {
-          this.inString = false;
+        if (this.inKey) {
+          this.inKey = false;
           this.key = Buffer.from(this.keyBytes).toString('utf8');
           this.mode = Mode.Colon;
           return i + 1;
         }
-        this.inString = true;
-      } else if (this.inString) {
+        this.inKey = true;
+      } else if (this.inKey) {
         this.keyBytes.push(byte);
         if (this.keyBytes.length > 256) this.fail('a top-level key is longer than 256 bytes');
       } else if (!isWhitespace(byte)) {
@@ -214,51 +215,84 @@ export class SnapshotScanner {
     this.mode = Mode.Numbers;
   }
 
+  /** The hot loop of the parser: digits and the common separators (`,` and newline) stay in locals. */
   private scanNumbers(chunk: Buffer, i: number): number {
     let value = this.numberValue;
-    let inNumber = this.inNumber;
+    let digits = this.inNumber ? 1 : 0;
+    let negative = this.negative;
     let count = this.numberCount;
     let numbers = this.numbers;
+    let capacity = numbers.length;
     const end = chunk.length;
     for (; i < end; i++) {
-      const byte = chunk[i];
-      const digit = byte - 48;
+      const digit = chunk[i] - 48;
       if (digit >= 0 && digit <= 9) {
         value = value * 10 + digit;
-        inNumber = true;
+        digits++;
         continue;
       }
-      if (byte === COMMA || byte === CLOSE_BRACKET || isWhitespace(byte)) {
-        if (inNumber) {
-          if (count === numbers.length) {
-            const bigger = new Uint32Array(numbers.length * 2);
-            bigger.set(numbers);
-            numbers = bigger;
+      if (digit === COMMA - 48 || digit === 0x0a - 48) {
+        if (digits !== 0) {
+          if (count === capacity) {
+            numbers = this.grow(numbers);
+            capacity = numbers.length;
           }
-          numbers[count++] = this.negative ? -value : value;
-          this.negative = false;
+          numbers[count++] = value;
+          if (negative) {
+            numbers[count - 1] = -value;
+            negative = false;
+          }
           value = 0;
-          inNumber = false;
-        }
-        if (byte === CLOSE_BRACKET) {
-          this.numberCount = count;
-          this.numbers = numbers;
-          this.endNumbers();
-          return i + 1;
+          digits = 0;
         }
         continue;
       }
-      if (byte === MINUS && !inNumber) {
-        this.negative = true;
-        continue;
-      }
-      this.fail(`unexpected ${JSON.stringify(String.fromCharCode(byte))} in "${this.key}"`);
+      this.numberValue = value;
+      this.inNumber = digits !== 0;
+      this.negative = negative;
+      this.numberCount = count;
+      this.numbers = numbers;
+      if (this.scanNumberSeparator(chunk[i])) return i + 1;
+      value = this.numberValue;
+      digits = this.inNumber ? 1 : 0;
+      negative = this.negative;
+      count = this.numberCount;
+      numbers = this.numbers;
+      capacity = numbers.length;
     }
     this.numberValue = value;
-    this.inNumber = inNumber;
+    this.inNumber = digits !== 0;
+    this.negative = negative;
     this.numberCount = count;
     this.numbers = numbers;
     return i;
+  }
+
+  private grow(numbers: Uint32Array): Uint32Array {
+    const bigger = new Uint32Array(numbers.length * 2);
+    bigger.set(numbers);
+    return bigger;
+  }
+
+  /** The rare bytes in a number array: other whitespace, a minus sign, the closing bracket. True when it closed. */
+  private scanNumberSeparator(byte: number): boolean {
+    if (byte === MINUS && !this.inNumber) {
+      this.negative = true;
+      return false;
+    }
+    if (byte !== CLOSE_BRACKET && !isWhitespace(byte)) {
+      this.fail(`unexpected ${JSON.stringify(String.fromCharCode(byte))} in "${this.key}"`);
+    }
+    if (this.inNumber) {
+      if (this.numberCount === this.numbers.length) this.numbers = this.grow(this.numbers);
+      this.numbers[this.numberCount++] = this.negative ? -this.numberValue : this.numberValue;
+      this.numberValue = 0;
+      this.inNumber = false;
+      this.negative = false;
+    }
+    if (byte !== CLOSE_BRACKET) return false;
+    this.endNumbers();
+    return true;
   }
 
   private endNumbers(): void {
@@ -276,49 +310,6 @@ export class SnapshotScanner {
     else this.edges = values;
     this.numbers = new Uint32Array(0);
     this.mode = Mode.Start;
-  }
-
-  private scanStrings(chunk: Buffer, i: number): number {
-    const end = chunk.length;
-    while (i < end) {
-      if (!this.inString) {
-        const byte = chunk[i++];
-        if (byte === QUOTE) {
-          this.inString = true;
-          this.stringHasEscape = false;
-          this.stringPieces = [];
-        } else if (byte === CLOSE_BRACKET) {
-          this.mode = Mode.Start;
-          return i;
-        } else if (byte !== COMMA && !isWhitespace(byte)) {
-          this.fail(`unexpected ${JSON.stringify(String.fromCharCode(byte))} in "strings"`);
-        }
-        continue;
-      }
-      const start = i;
-      let escaped = this.escaped;
-      for (; i < end; i++) {
-        const byte = chunk[i];
-        if (escaped) escaped = false;
-        else if (byte === BACKSLASH) {
-          escaped = true;
-          this.stringHasEscape = true;
-        } else if (byte === QUOTE) break;
-      }
-      this.escaped = escaped;
-      if (i === end) {
-        this.stringPieces.push(Buffer.from(chunk.subarray(start, end)));
-        return i;
-      }
-      const last = chunk.subarray(start, i);
-      const bytes = this.stringPieces.length === 0 ? last : Buffer.concat([...this.stringPieces, last]);
-      const text = bytes.toString('utf8');
-      this.strings.push(this.stringHasEscape ? (JSON.parse(`"${text}"`) as string) : text);
-      this.inString = false;
-      this.stringPieces = [];
-      i++;
-    }
-    return i;
   }
 
   private startSkip(): void {

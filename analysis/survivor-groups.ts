@@ -41,11 +41,11 @@ export function groupSurvivors(
     const node = preorder[i];
     const dominator = idom[node];
     holder[node] = isOld[dominator] ? dominator : holder[dominator];
-    // Embedder (native) nodes have even ids derived from a hash, not stable between snapshots.
-    const old = ids[node] % 2 === 0 || first.idIndex.has(ids[node]);
+    const old = first.idIndex.has(ids[node]);
     isOld[node] = old ? 1 : 0;
     const classId = classIds[node];
-    const grouped = !old && classes.userLevel[classId];
+    // Embedder (native) nodes have even ids derived from a hash, not stable between snapshots: never survivors.
+    const grouped = !old && ids[node] % 2 === 1 && classes.userLevel[classId];
     const covered = insideSurvivor[dominator] === 1;
     if (grouped || covered) insideSurvivor[node] = 1;
     if (!grouped) continue;

@@ -47,9 +47,9 @@ export function lineChartSvg(series: readonly LineSeries[], title: string): stri
   const plotHeight = height - top - 50;
   const points = series.flatMap((line) => line.points);
   if (points.length === 0) return '';
-  const minTime = Math.min(...points.map(([time]) => time));
-  const maxTime = Math.max(minTime + 1, ...points.map(([time]) => time));
-  const maxBytes = Math.max(1, ...points.map(([, bytes]) => bytes));
+  const minTime = points.reduce((min, [time]) => Math.min(min, time), Number.POSITIVE_INFINITY);
+  const maxTime = points.reduce((max, [time]) => Math.max(max, time), minTime + 1);
+  const maxBytes = points.reduce((max, [, bytes]) => Math.max(max, bytes), 1);
   const x = (time: number) => left + ((time - minTime) / (maxTime - minTime)) * plotWidth;
   const y = (bytes: number) => top + plotHeight - (bytes / maxBytes) * plotHeight;
   const lines = series.map((line, index) => {

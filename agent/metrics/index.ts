@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { CgroupPaths } from '../cgroup-memory';
+import { type CgroupPaths, ContainerMemoryReader } from '../cgroup-memory';
 import { registerContainerMemoryLimit } from './container-memory-limit';
 import { registerContainerMemoryUsage } from './container-memory-usage';
 import { registerHeapSizeLimit } from './heap-size-limit';
@@ -26,7 +26,8 @@ export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetr
   const registry = options.registry ?? new Registry();
   if (options.collectDefaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   registerHeapSizeLimit(registry);
-  registerContainerMemoryLimit(registry, options);
-  registerContainerMemoryUsage(registry, options);
+  const memory = new ContainerMemoryReader(options);
+  registerContainerMemoryLimit(registry, memory);
+  registerContainerMemoryUsage(registry, memory);
   return { registry, snapshots: registerSnapshotsTotal(registry) };
 }

@@ -7,13 +7,13 @@ import { Gauge, type MetricObjectWithValues, type MetricValue, type Registry } f
 export class OptionalGauge extends Gauge<string> {
   private known = false;
 
-  constructor(name: string, help: string, registry: Registry, read: () => Promise<number | undefined>) {
+  constructor(name: string, help: string, registry: Registry, read: () => number | undefined) {
     super({
       name,
       help,
       registers: [registry],
-      collect: async () => {
-        const value = await read();
+      collect: () => {
+        const value = read();
         this.known = value !== undefined;
         this.set(value ?? 0);
       },

@@ -26,8 +26,8 @@ export interface HeadroomRefusal {
 }
 
 /** Free memory of the container (limit − usage), or of the host when the container has no limit. */
-async function freeMemoryBytes(paths: CgroupPaths): Promise<number> {
-  const { limitBytes, usageBytes } = await readContainerMemory(paths);
+function freeMemoryBytes(paths: CgroupPaths): number {
+  const { limitBytes, usageBytes } = readContainerMemory(paths);
   if (limitBytes === undefined) return freemem();
   return limitBytes - (usageBytes ?? process.memoryUsage().rss);
 }
@@ -44,7 +44,7 @@ export async function checkCaptureHeadroom(
 ): Promise<HeadroomRefusal | undefined> {
   const heapUsedBytes = getHeapStatistics().used_heap_size;
   const memoryNeeded = Math.ceil(heapUsedBytes * (options.captureMemoryFactor ?? DEFAULT_CAPTURE_MEMORY_FACTOR));
-  const memoryFree = await freeMemoryBytes(options);
+  const memoryFree = freeMemoryBytes(options);
   if (memoryFree < memoryNeeded) {
     return { error: 'insufficient-memory', neededBytes: memoryNeeded, freeBytes: memoryFree, heapUsedBytes };
   }

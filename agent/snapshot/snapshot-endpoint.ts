@@ -4,13 +4,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { CLOCK_SKEW_SECONDS, NonceCache, nowInSeconds, snapshotFileName, verifyToken } from '../../protocol';
+import { NonceCache, nowInSeconds, snapshotFileName, verifyToken } from '../../protocol';
 import type { SnapshotCounter } from '../metrics';
 import type { AgentLogger } from '../options';
 import { sendJson } from '../respond';
 import { captureRetryAfterSeconds, type ReleaseCapture, tryAcquireCapture } from './capture-lock';
 import { checkCaptureHeadroom, type HeadroomOptions } from './headroom';
-import { spoolHeapSnapshot } from './spool';
+import { SNAPSHOT_CHUNK_BYTES, spoolHeapSnapshot } from './spool';
 
 export interface SnapshotEndpointOptions {
   /** Current secret first; empty when snapshots are disabled. */
@@ -38,17 +38,18 @@ export class SnapshotEndpoint {
       return;
     }
     const now = nowInSeconds();
+    // Any use spends the token, also one answered 409 or 503: a retry signs a new one.
     const verified = verifyToken(req.headers.authorization, {
       secrets: this.options.secrets,
       taskId: this.options.taskId,
       nowSeconds: now,
+      nonces: this.nonces,
     });
     if (!verified.ok) {
       counter.inc({ result: 'unauthorized' });
       sendJson(res, 401, { error: verified.reason }, { 'WWW-Authenticate': 'Heapwatch' });
       return;
     }
-    // Busy is answered before the nonce is spent, so the client may retry with the same token.
     const release = tryAcquireCapture();
     if (!release) {
       counter.inc({ result: 'busy' });
@@ -56,12 +57,6 @@ export class SnapshotEndpoint {
       return;
     }
     try {
-      if (!this.nonces.claim(verified.token.nonce, verified.token.expires + CLOCK_SKEW_SECONDS, now)) {
-        counter.inc({ result: 'unauthorized' });
-        sendJson(res, 401, { error: 'replayed' }, { 'WWW-Authenticate': 'Heapwatch' });
-        release();
-        return;
-      }
       await this.capture(req, res, release);
     } catch (error) {
       release();
@@ -117,18 +112,22 @@ export class SnapshotEndpoint {
       'X-Heapwatch-Task-Id': taskId,
       'X-Heapwatch-Sha256': spooled.sha256,
     });
+    const sendStarted = performance.now();
     try {
-      await pipeline(createReadStream(spooled.path), res);
+      await pipeline(createReadStream(spooled.path, { highWaterMark: SNAPSHOT_CHUNK_BYTES }), res);
       counter.inc({ result: 'ok' });
       logger.info(
-        `heapwatch: snapshot ${fileName} sent (${spooled.sizeBytes} bytes, event loop frozen ${Math.round(spooled.writeMs)} ms)`,
+        `heapwatch: snapshot ${fileName} sent: ${spooled.sizeBytes} bytes, event loop frozen ` +
+          `${Math.round(spooled.writeMs)} ms, hashed in ${Math.round(spooled.hashMs)} ms, ` +
+          `sent in ${Math.round(performance.now() - sendStarted)} ms`,
       );
     } catch {
       counter.inc({ result: 'aborted' });
       logger.warn(`heapwatch: snapshot ${fileName} aborted by the client mid-download`);
     } finally {
-      await rm(spooled.path, { force: true });
+      // Released before the (slow, async) delete, so a client that asks again right after a download is served.
       release();
+      await rm(spooled.path, { force: true });
     }
   }
 }

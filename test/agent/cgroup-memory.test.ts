@@ -6,14 +6,14 @@ describe('readContainerMemory', () => {
     // Prepare
     const paths = await fakeCgroup({ 'memory.max': '536870912\n', 'memory.current': '123456789\n' });
     // Act
-    const memory = await readContainerMemory(paths);
+    const memory = readContainerMemory(paths);
     // Assess
     expect(memory).toEqual({ limitBytes: 536_870_912, usageBytes: 123_456_789 });
   });
 
   it('leaves the limit out when cgroup v2 says "max"', async () => {
     const paths = await fakeCgroup({ 'memory.max': 'max\n', 'memory.current': '4096\n' });
-    expect(await readContainerMemory(paths)).toEqual({ limitBytes: undefined, usageBytes: 4096 });
+    expect(readContainerMemory(paths)).toEqual({ limitBytes: undefined, usageBytes: 4096 });
   });
 
   it("prefers the process's own cgroup v2 directory", async () => {
@@ -21,7 +21,7 @@ describe('readContainerMemory', () => {
       { 'memory.max': 'max', 'memory.current': '1', 'ecs/task/memory.max': '1000', 'ecs/task/memory.current': '10' },
       '0::/ecs/task\n',
     );
-    expect(await readContainerMemory(paths)).toEqual({ limitBytes: 1000, usageBytes: 10 });
+    expect(readContainerMemory(paths)).toEqual({ limitBytes: 1000, usageBytes: 10 });
   });
 
   it('falls back to cgroup v1 memory.limit_in_bytes and memory.usage_in_bytes', async () => {
@@ -34,7 +34,7 @@ describe('readContainerMemory', () => {
       },
       '12:cpu,cpuacct:/docker/abc\n4:memory:/docker/abc\n0::/\n',
     );
-    expect(await readContainerMemory(paths)).toEqual({ limitBytes: 268_435_456, usageBytes: 100_000_000 });
+    expect(readContainerMemory(paths)).toEqual({ limitBytes: 268_435_456, usageBytes: 100_000_000 });
   });
 
   it('treats the cgroup v1 "no limit" sentinel as unlimited', async () => {
@@ -42,12 +42,12 @@ describe('readContainerMemory', () => {
       'memory/memory.limit_in_bytes': '9223372036854771712\n',
       'memory/memory.usage_in_bytes': '2048\n',
     });
-    expect(await readContainerMemory(paths)).toEqual({ limitBytes: undefined, usageBytes: 2048 });
+    expect(readContainerMemory(paths)).toEqual({ limitBytes: undefined, usageBytes: 2048 });
   });
 
   it('returns nothing, without throwing, when no cgroup is readable or the files hold garbage', async () => {
-    expect(await readContainerMemory(await fakeCgroup({}))).toEqual({ limitBytes: undefined, usageBytes: undefined });
+    expect(readContainerMemory(await fakeCgroup({}))).toEqual({ limitBytes: undefined, usageBytes: undefined });
     const garbage = await fakeCgroup({ 'memory.max': 'lots', 'memory.current': '-5' });
-    expect(await readContainerMemory(garbage)).toEqual({ limitBytes: undefined, usageBytes: undefined });
+    expect(readContainerMemory(garbage)).toEqual({ limitBytes: undefined, usageBytes: undefined });
   });
 });

@@ -37,6 +37,10 @@ describe('diffSnapshotFiles on real leaks', () => {
     expect(top.retainedDelta).toBeGreaterThan(3000 * 300);
     expect(top.growsInEveryInterval).toBe(true);
     expect(report.reasoning).toContain('RenderedPage');
+    const holder = report.holderGrowth.find((growth) => growth.id === top.holder.id);
+    expect(holder?.retainedSizes).toHaveLength(3);
+    expect(holder!.retainedSizes[2]).toBeGreaterThan(holder!.retainedSizes[1]);
+    expect(holder!.retainedSizes[1]).toBeGreaterThan(holder!.retainedSizes[0]);
   });
 
   it('names a global array of class instances', async () => {

@@ -71,6 +71,20 @@ describe('parseSnapshotFile', () => {
     expect(snapshot.strings[4]).toBe('hello\\"');
   });
 
+  it('accepts any JSON whitespace and negative numbers', async () => {
+    // Prepare
+    const file = join(dir, 'pretty.heapsnapshot');
+    const compact = JSON.parse(handWrittenSnapshot(['', 'Thing', 'x', 'weakRef', 'y']));
+    compact.nodes[5] = -1;
+    writeFileSync(file, JSON.stringify(compact, null, '\t').replace(/\n/g, '\r\n'));
+    // Act
+    const snapshot = await parseSnapshotFile(file, { chunkBytes: 3 });
+    // Assess
+    expect(snapshot.nodes[5]).toBe(0xffffffff);
+    expect(Array.from(snapshot.nodes.slice(6))).toEqual(compact.nodes.slice(6));
+    expect(snapshot.strings).toEqual(['', 'Thing', 'x', 'weakRef', 'y']);
+  });
+
   it('names a truncated file', async () => {
     // Prepare
     const file = join(dir, 'truncated.heapsnapshot');

@@ -27,6 +27,15 @@ const report: DiffReport = {
   reasoning: 'RenderedPage held by renderPage.cache grew in every interval.',
   suspects: [suspect(), suspect({ name: HOSTILE, retainedDelta: 10_000, growsInEveryInterval: false })],
   classGrowth: [{ name: HOSTILE, counts: [1, 2, 3], selfSizes: [10, 20, 30], countDelta: 2, sizeDelta: 20 }],
+  holderGrowth: [
+    {
+      name: HOSTILE,
+      id: 70833,
+      path: 'renderPage.cache.__data__.string.__data__',
+      retainedSizes: [300_000, 900_000, 1_500_000],
+      retainedDelta: 1_200_000,
+    },
+  ],
   snapshots: [1, 2, 3].map((n) => ({
     file: `/tmp/s${n}.heapsnapshot`,
     fileBytes: n * 1_000_000,

@@ -1,0 +1,23 @@
+// Benchmark child: the demo shop with its agent (BENCH_WITH_AGENT=1) or the same Koa app alone (0).
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createDemoApp, findLeak, startDemo } from '../../demo';
+
+async function main(): Promise<void> {
+  if (process.env.BENCH_WITH_AGENT === '1') {
+    const demo = await startDemo({
+      port: 0,
+      adminPort: 0,
+      secret: process.env.BENCH_SECRET,
+      taskId: 'bench-demo',
+      admin: { logger: { info: () => undefined, warn: () => undefined } },
+    });
+    process.send!({ type: 'ready', siteUrl: demo.siteUrl, adminUrl: demo.adminUrl });
+  } else {
+    const server = createServer(createDemoApp(findLeak('none').create()).callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    process.send!({ type: 'ready', siteUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+  }
+}
+
+void main();

@@ -1,0 +1,80 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { createAdminKoaMiddleware, createAdminRequestHandler } from '../../agent';
+import { signToken } from '../../protocol';
+
+const secret = 'mounted-secret-'.padEnd(48, 'm');
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('admin endpoints mounted in an existing app', () => {
+  let server: Server;
+
+  afterEach(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('works as Express-style middleware under a prefix, passing other paths on, with a loud warning', async () => {
+    // Prepare
+    const warnings: string[] = [];
+    const handler = createAdminRequestHandler({
+      pathPrefix: '/_heapwatch',
+      secret,
+      taskId: 'mounted-task',
+      logger: { info: () => undefined, warn: (m) => warnings.push(m) },
+    });
+    server = createServer((req, res) =>
+      handler(req, res, () => {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end('app');
+      }),
+    );
+    const url = await listen(server);
+    // Act
+    const metrics = await fetch(`${url}/_heapwatch/metrics`);
+    const app = await fetch(`${url}/metrics`);
+    const refused = await fetch(`${url}/_heapwatch/heap/snapshot`, {
+      method: 'POST',
+      headers: { authorization: signToken({ secret, taskId: 'another-task' }) },
+    });
+    // Assess
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/heapwatch_snapshots_total\{result="ok"\} 0/);
+    expect(await app.text()).toBe('app');
+    expect([refused.status, await refused.json()]).toEqual([401, { error: 'bad-signature' }]);
+    expect(warnings.join('\n')).toMatch(/WARNING.*load balancer MUST NOT route.*\/_heapwatch/);
+  });
+
+  it('answers 404 itself when used without next()', async () => {
+    const handler = createAdminRequestHandler({ logger: { info: () => undefined, warn: () => undefined } });
+    server = createServer((req, res) => handler(req, res));
+    const url = await listen(server);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/elsewhere`)).status).toBe(404);
+  });
+
+  it('works as Koa middleware, leaving the rest of the app alone', async () => {
+    // Prepare
+    const app = new Koa();
+    app.use(
+      createAdminKoaMiddleware({ pathPrefix: '/_heapwatch', logger: { info: () => undefined, warn: () => undefined } }),
+    );
+    app.use((ctx) => {
+      ctx.body = 'shop';
+    });
+    server = createServer(app.callback());
+    const url = await listen(server);
+    // Act
+    const health = await fetch(`${url}/_heapwatch/healthz`);
+    const snapshot = await fetch(`${url}/_heapwatch/heap/snapshot`, { method: 'POST' });
+    const page = await fetch(`${url}/`);
+    // Assess
+    expect([health.status, await health.text()]).toEqual([200, 'ok']);
+    expect([snapshot.status, await snapshot.json()]).toEqual([503, { error: 'disabled' }]);
+    expect(await page.text()).toBe('shop');
+  });
+});
