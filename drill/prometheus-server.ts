@@ -73,18 +73,28 @@ export const SCRAPE_JOB_NAME = 'heapwatch';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-/** Where each task label comes from before relabelling: hidden target labels, as discovery meta labels are. */
-export const TARGET_META_LABELS: Readonly<Record<TaskLabel, string>> = {
-  cluster: '__heapwatch_cluster',
-  service: '__heapwatch_service',
-  task_id: '__heapwatch_task_id',
-};
+/**
+ * Each target carries the meta labels ECS discovery gives a task (`__meta_ecs_cluster`, `__meta_ecs_service`,
+ * `__meta_ecs_task_arn`), and the same relabelling as the AWS scraper (lib/scraper/scrape-config.ts) turns them into
+ * `cluster`, `service`, `task_id` (the last segment of the task ARN) and `instance` = task id.
+ */
+export const ECS_META_LABELS = {
+  cluster: '__meta_ecs_cluster',
+  service: '__meta_ecs_service',
+  taskArn: '__meta_ecs_task_arn',
+} as const;
 
-/** relabel_configs turning the target meta labels into `cluster`, `service`, `task_id` (and `instance` = task). */
-export function taskRelabelConfigs(metaLabels: Readonly<Record<TaskLabel, string>> = TARGET_META_LABELS) {
+/** A task ARN as ECS writes it, for a loopback "task". */
+export function localTaskArn(cluster: string, taskId: string): string {
+  return `arn:aws:ecs:local:000000000000:task/${cluster}/${taskId}`;
+}
+
+export function taskRelabelConfigs() {
   return [
-    ...TASK_LABELS.map((label) => ({ source_labels: [metaLabels[label]], target_label: label, action: 'replace' })),
-    { source_labels: [metaLabels.task_id], target_label: 'instance', action: 'replace' },
+    { source_labels: [ECS_META_LABELS.taskArn], regex: '.*/([^/]+)', target_label: 'task_id' },
+    { source_labels: [ECS_META_LABELS.service], target_label: 'service' },
+    { source_labels: [ECS_META_LABELS.cluster], target_label: 'cluster' },
+    { source_labels: ['task_id'], target_label: 'instance' },
   ];
 }
 
@@ -97,11 +107,16 @@ export function prometheusConfig(options: PrometheusServerOptions): string {
         throw new Error(`Scrape target ${target.url} has no '${label}' label: give it cluster, service and task_id.`);
       }
     }
+    if (target.labels.task_id.includes('/')) {
+      throw new Error(`Scrape target ${target.url} has task_id '${target.labels.task_id}': a task ID has no '/'.`);
+    }
     return {
       targets: [url.host],
       labels: {
         __metrics_path__: url.pathname,
-        ...Object.fromEntries(TASK_LABELS.map((label) => [TARGET_META_LABELS[label], target.labels[label]])),
+        [ECS_META_LABELS.cluster]: target.labels.cluster,
+        [ECS_META_LABELS.service]: target.labels.service,
+        [ECS_META_LABELS.taskArn]: localTaskArn(target.labels.cluster, target.labels.task_id),
       },
     };
   });

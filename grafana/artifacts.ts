@@ -11,6 +11,14 @@ export interface GeneratedArtifact {
 export const RULES_FILE = path.join('grafana', 'rules', 'heapwatch.rules.yml');
 export const NODE_HEAP_DASHBOARD_FILE = path.join('grafana', 'dashboards', 'node-heap.json');
 
+const REPOSITORY_ROOT = path.resolve(__dirname, '..');
+
+/** Absolute paths of the committed artefacts, for constructs and tools that ship them (AMP rules, Grafana). */
+export const ARTIFACT_PATHS = {
+  rules: path.join(REPOSITORY_ROOT, RULES_FILE),
+  dashboards: [path.join(REPOSITORY_ROOT, NODE_HEAP_DASHBOARD_FILE)],
+} as const;
+
 /** Every committed file generated from the grafana/ sources, with its expected content. */
 export function generatedArtifacts(): GeneratedArtifact[] {
   return [

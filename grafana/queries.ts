@@ -7,7 +7,11 @@
 export const TASK_LABELS = ['cluster', 'service', 'task_id'] as const;
 export type TaskLabel = (typeof TASK_LABELS)[number];
 
-const BY_TASK = `by (${TASK_LABELS.join(', ')})`;
+/** `by (cluster, service, task_id[, extra...])` */
+function byTask(...extra: readonly string[]): string {
+  return `by (${[...TASK_LABELS, ...extra].join(', ')})`;
+}
+const BY_TASK = byTask();
 const ON_TASK = `on (${TASK_LABELS.join(', ')})`;
 
 /** Windows the recording rules and alerts depend on; Prometheus durations such as `5m`. */
@@ -16,6 +20,8 @@ export interface ConceptWindows {
   readonly floorWindow: string;
   /** Range over which the floor's growth rate is fitted (least squares, `deriv`). */
   readonly growthWindow: string;
+  /** Range in which a major GC must have happened for the floor to be a post-GC floor at all. */
+  readonly majorGcWindow: string;
 }
 
 /** Names of the recorded series (Prometheus `level:metric:operation` convention). */
@@ -24,6 +30,7 @@ export const RECORDED = {
   oldSpaceFloorGrowth: 'heapwatch:old_space_floor_growth_bytes_per_second',
   residentMemoryFloor: 'heapwatch:process_resident_memory_floor_bytes',
   taskUptime: 'heapwatch:task_uptime_seconds',
+  recentMajorGcs: 'heapwatch:major_gcs_recent',
   timeToLimit: 'heapwatch:old_space_floor_time_to_limit_seconds',
 } as const;
 
@@ -38,7 +45,7 @@ export interface RecordedConcept {
 
 /** Recording rules, in evaluation order (later ones read earlier ones within the same evaluation). */
 export function recordedConcepts(windows: ConceptWindows): readonly RecordedConcept[] {
-  const { floorWindow, growthWindow } = windows;
+  const { floorWindow, growthWindow, majorGcWindow } = windows;
   const growth = RECORDED.oldSpaceFloorGrowth;
   return [
     {
@@ -52,6 +59,12 @@ export function recordedConcepts(windows: ConceptWindows): readonly RecordedConc
       expr: `min ${BY_TASK} (min_over_time(process_resident_memory_bytes[${floorWindow}]))`,
     },
     { record: RECORDED.taskUptime, expr: `time() - max ${BY_TASK} (process_start_time_seconds)` },
+    {
+      // Mark-sweep-compact collections (prom-client's kind="major") in the window; without one, the minimum of the
+      // old space is only the rising edge of a slow sawtooth, not a floor.
+      record: RECORDED.recentMajorGcs,
+      expr: `sum ${BY_TASK} (increase(nodejs_gc_duration_seconds_count{kind="major"}[${majorGcWindow}]))`,
+    },
     {
       // +Inf while the floor is flat or shrinking, so the series always exists and only real growth predicts a time.
       record: RECORDED.timeToLimit,
@@ -78,15 +91,16 @@ export interface FloorRisingOptions {
 
 /**
  * Per task (value: growth, bytes/s): the floor grows faster than the minimum, is still near its peak of the growth
- * window (a burst that recedes stops counting at once, instead of when the fitted slope catches up), and the task is
- * past its warm-up.
+ * window (a burst that recedes stops counting at once, instead of when the fitted slope catches up), major GCs keep
+ * happening (so the floor is one), and the task is past its warm-up.
  */
 export function floorRisingExpr(options: FloorRisingOptions): string {
   const floor = RECORDED.oldSpaceFloor;
   const nearPeak = `${floor} >= ${formatNumber(1 - options.floorDipTolerance)} * max_over_time(${floor}[${options.growthWindow}])`;
   return (
     `(${RECORDED.oldSpaceFloorGrowth} > ${formatNumber(options.minGrowthBytesPerSecond)}` +
-    ` and ${ON_TASK} (${nearPeak}))` +
+    ` and ${ON_TASK} (${nearPeak})` +
+    ` and ${ON_TASK} (${RECORDED.recentMajorGcs} > 0))` +
     ` unless ${ON_TASK} ${RECORDED.taskUptime} < ${formatNumber(options.warmupSeconds)}`
   );
 }
@@ -107,8 +121,7 @@ export const TASK_SELECTOR_TEMPLATE_ARGS = TASK_LABELS.map((label) => `$labels.$
 
 /** Queries of raw agent metrics shown on dashboards; `selector` is a label-matcher body such as `cluster=~"$cluster"`. */
 export const panelQueries = {
-  heapSpaceUsed: (selector: string) =>
-    `sum ${BY_TASK.replace(')', ', space)')} (nodejs_heap_space_size_used_bytes{${selector}})`,
+  heapSpaceUsed: (selector: string) => `sum ${byTask('space')} (nodejs_heap_space_size_used_bytes{${selector}})`,
   oldSpaceUsed: (selector: string) => `sum ${BY_TASK} (nodejs_heap_space_size_used_bytes{space="old", ${selector}})`,
   heapUsed: (selector: string) => `sum ${BY_TASK} (nodejs_heap_size_used_bytes{${selector}})`,
   heapLimit: (selector: string) => `max ${BY_TASK} (heapwatch_heap_size_limit_bytes{${selector}})`,
@@ -117,7 +130,7 @@ export const panelQueries = {
   residentMemory: (selector: string) => `max ${BY_TASK} (process_resident_memory_bytes{${selector}})`,
   externalMemory: (selector: string) => `max ${BY_TASK} (nodejs_external_memory_bytes{${selector}})`,
   gcPauseRate: (selector: string, rangeInterval: string) =>
-    `sum ${BY_TASK.replace(')', ', kind)')} (rate(nodejs_gc_duration_seconds_sum{${selector}}[${rangeInterval}]))`,
+    `sum ${byTask('kind')} (rate(nodejs_gc_duration_seconds_sum{${selector}}[${rangeInterval}]))`,
   eventLoopLag: (selector: string) => `max ${BY_TASK} (nodejs_eventloop_lag_seconds{${selector}})`,
   eventLoopLagP99: (selector: string) => `max ${BY_TASK} (nodejs_eventloop_lag_p99_seconds{${selector}})`,
   /** Milliseconds since the epoch at which each task's process started (an annotation's time). */

@@ -1,4 +1,10 @@
-import { RECORDED, TASK_LABELS, TASK_SELECTOR_TEMPLATE, TASK_SELECTOR_TEMPLATE_ARGS } from '../queries';
+import {
+  type MemoryLimitKind,
+  RECORDED,
+  TASK_LABELS,
+  TASK_SELECTOR_TEMPLATE,
+  TASK_SELECTOR_TEMPLATE_ARGS,
+} from '../queries';
 
 /** Go-template snippets for alert annotations; they read the recorded concepts of the alert's own task. */
 
@@ -21,9 +27,14 @@ export const GROWTH_MIB_PER_HOUR = taskValueTemplate(
 );
 
 /** Predicted hours until the floor reaches the given limit (`+Inf` when not growing). */
-export function hoursToLimit(limit: 'heap' | 'container'): string {
+export function hoursToLimit(limit: MemoryLimitKind): string {
   const selector = TASK_SELECTOR_TEMPLATE.replace('{', `{limit="${limit}",`);
-  return taskValueTemplate(`${RECORDED.timeToLimit}${selector}`, '/ 3600', '%.1f h', 'unknown (no limit reported)');
+  return taskValueTemplate(
+    `${RECORDED.timeToLimit}${selector}`,
+    '/ 3600',
+    'in %.1f h',
+    'at an unknown time (no limit reported)',
+  );
 }
 
 const TASK = '{{ $labels.task_id }}';
@@ -33,8 +44,8 @@ const CLUSTER = '{{ $labels.cluster }}';
 export const TASK_PHRASE = `task ${TASK} of service ${SERVICE} in cluster ${CLUSTER}`;
 
 export const PREDICTION_PHRASE =
-  `At this rate the floor reaches the V8 heap limit in ${hoursToLimit('heap')} ` +
-  `and the container memory limit in ${hoursToLimit('container')}.`;
+  `At this rate the floor reaches the V8 heap limit ${hoursToLimit('heap')} ` +
+  `and the container memory limit ${hoursToLimit('container')}.`;
 
 /** What the alert means, how to start a snapshot series of this one task, and where its report appears. */
 export function runbook(meaning: string): string {
@@ -44,6 +55,7 @@ export function runbook(meaning: string): string {
     'What to do: take a series of heap snapshots of this task (the collector starts one on its own when this alert ' +
       'reaches it through the SNS topic), or start one by hand:',
     `  heapwatch capture ${captureFlags.join(' ')}`,
+    '  (with the collector state machine in $HEAPWATCH_STATE_MACHINE_ARN or --state-machine <arn>)',
     `Where the result appears: the snapshots and the leak report are written to the snapshot bucket under ` +
       `${CLUSTER}/${SERVICE}/${TASK}/ (report: ${CLUSTER}/${SERVICE}/${TASK}/report.html), and the report ` +
       'is announced on the heapwatch report SNS topic with the suspects that grow and who retains them.',

@@ -10,7 +10,7 @@ const run = promisify(execFile);
 const TASK = { cluster: 'c1', service: 's1', task_id: 't1' };
 
 describe('prometheusConfig', () => {
-  it('writes a config promtool accepts, turning hidden target labels into cluster, service and task_id', async () => {
+  it('writes a config promtool accepts, with ECS discovery meta labels on each target, relabelled like the AWS scraper', async () => {
     // Prepare
     const workDir = mkdtempSync(path.join(tmpdir(), 'heapwatch-config-'));
     const configFile = path.join(workDir, 'prometheus.yml');
@@ -33,16 +33,16 @@ describe('prometheusConfig', () => {
           targets: ['127.0.0.1:9464'],
           labels: {
             __metrics_path__: '/metrics',
-            __heapwatch_cluster: 'c1',
-            __heapwatch_service: 's1',
-            __heapwatch_task_id: 't1',
+            __meta_ecs_cluster: 'c1',
+            __meta_ecs_service: 's1',
+            __meta_ecs_task_arn: 'arn:aws:ecs:local:000000000000:task/c1/t1',
           },
         },
       ]);
       expect(parsed.scrape_configs[0].relabel_configs).toContainEqual({
-        source_labels: ['__heapwatch_task_id'],
+        source_labels: ['__meta_ecs_task_arn'],
+        regex: '.*/([^/]+)',
         target_label: 'task_id',
-        action: 'replace',
       });
     } finally {
       rmSync(workDir, { recursive: true, force: true });
@@ -58,6 +58,15 @@ describe('prometheusConfig', () => {
 
     // Assess
     expect(build).toThrow(message);
+  });
+
+  it('refuses a task ID that cannot be the last segment of a task ARN', () => {
+    // Act
+    const build = () =>
+      prometheusConfig({ scrapeTargets: [{ url: 'http://127.0.0.1:1/metrics', labels: { ...TASK, task_id: 'a/b' } }] });
+
+    // Assess
+    expect(build).toThrow(/task_id 'a\/b': a task ID has no '\/'/);
   });
 
   it('refuses a target without a task label', () => {

@@ -112,7 +112,7 @@ describe('dashboard and rules against a real Prometheus scraping the leaky demo'
     // Assess
     expect(samples).toHaveLength(1);
     expect(samples[0].metric).toMatchObject({ ...TASK, instance: TASK.task_id, job: 'heapwatch' });
-    expect(Object.keys(samples[0].metric).some((label) => label.startsWith('__heapwatch'))).toBe(false);
+    expect(Object.keys(samples[0].metric).some((label) => label.startsWith('__meta_'))).toBe(false);
   });
 
   it('produces series for every recording rule', async () => {

@@ -90,12 +90,36 @@ export function scenarios(): Scenario[] {
       ],
     },
     {
-      name: 'GC sawtooth on a flat floor (major GC every 3 min, and every 12 min)',
+      name: 'GC sawtooth on a flat floor (major GC every 3, 12, 25 and 40 min)',
       durationMinutes: SIX_HOURS,
       tasks: [
         { taskId: 'sawtooth', startMinute: -120, floorMiB: floors.flat(150), sawtoothMiB: 60, jitterMiB: 1 },
         { taskId: 'rare-gc', startMinute: -120, floorMiB: floors.flat(150), gcPeriodMinutes: 12, sawtoothMiB: 80 },
+        // Between two major GCs the old space rises for longer than the alert's `for`: a floor needs a major GC.
+        { taskId: 'gc-25min', startMinute: -120, floorMiB: floors.flat(150), gcPeriodMinutes: 25, sawtoothMiB: 60 },
+        { taskId: 'gc-40min', startMinute: -120, floorMiB: floors.flat(150), gcPeriodMinutes: 40, sawtoothMiB: 120 },
       ],
+      expectations: [{ kind: 'silent', untilMinute: SIX_HOURS }],
+    },
+    {
+      name: 'leak from the start of a task (warm-up, then the floor keeps rising)',
+      durationMinutes: 2 * HOUR,
+      tasks: [
+        {
+          taskId: 'leaky-from-start',
+          startMinute: 0,
+          floorMiB: (minute) => warmup(0)(minute) + floors.leak(0, 15, 924, 10)(minute),
+        },
+      ],
+      expectations: [
+        { kind: 'silent', alert: LEAK, untilMinute: 35 },
+        { kind: 'firing', alert: LEAK, taskId: 'leaky-from-start', minute: 50 },
+      ],
+    },
+    {
+      name: 'noisy post-GC floor (sizes wobbling by up to 3 MiB)',
+      durationMinutes: SIX_HOURS,
+      tasks: [{ taskId: 'noisy', startMinute: -120, floorMiB: floors.flat(150), jitterMiB: 3 }],
       expectations: [{ kind: 'silent', untilMinute: SIX_HOURS }],
     },
     {
@@ -141,6 +165,7 @@ export function scenarios(): Scenario[] {
       expectations: [{ kind: 'silent', untilMinute: SIX_HOURS }],
     },
     annotationScenario(),
+    annotationWithoutContainerLimitScenario(),
   ];
 }
 
@@ -154,16 +179,7 @@ function annotationScenario(): Scenario {
   const minute = 125;
   const prediction =
     'At this rate the floor reaches the V8 heap limit in 2.2 h and the container memory limit in 11.4 h.';
-  const runbook = (meaning: string) =>
-    [
-      `What it means: ${meaning}`,
-      'What to do: take a series of heap snapshots of this task (the collector starts one on its own when this ' +
-        'alert reaches it through the SNS topic), or start one by hand:',
-      '  heapwatch capture --cluster prod --service web --task annotated',
-      'Where the result appears: the snapshots and the leak report are written to the snapshot bucket under ' +
-        'prod/web/annotated/ (report: prod/web/annotated/report.html), and the report is announced on the heapwatch ' +
-        'report SNS topic with the suspects that grow and who retains them.',
-    ].join('\n');
+  const runbook = (meaning: string) => expectedRunbook(taskId, meaning);
   return {
     name: 'annotations of both alerts (exact rendering)',
     durationMinutes: minute,
@@ -188,11 +204,7 @@ function annotationScenario(): Scenario {
           description:
             'The old-space floor (what stays after major garbage collections) of task annotated of service web in ' +
             `cluster prod has been rising for more than 20m, by 100.0 MiB/h. ${prediction}`,
-          runbook: runbook(
-            'the memory this task keeps after each major GC grows steadily, past warm-up, which a traffic burst or ' +
-              'the GC sawtooth does not do. Something retains objects it never releases (a cache without bound, ' +
-              'listeners, closures). Other tasks of the service are probably leaking the same way.',
-          ),
+          runbook: runbook(LEAK_MEANING),
         },
       },
       {
@@ -209,6 +221,50 @@ function annotationScenario(): Scenario {
             'a leak will crash this task within 4h. Capture snapshots now, while there is headroom for one (a ' +
               'capture needs several times the heap in memory), then replace the task if it gets close.',
           ),
+        },
+      },
+    ],
+  };
+}
+
+function expectedRunbook(taskId: string, meaning: string): string {
+  return [
+    `What it means: ${meaning}`,
+    'What to do: take a series of heap snapshots of this task (the collector starts one on its own when this ' +
+      'alert reaches it through the SNS topic), or start one by hand:',
+    `  heapwatch capture --cluster prod --service web --task ${taskId}`,
+    '  (with the collector state machine in $HEAPWATCH_STATE_MACHINE_ARN or --state-machine <arn>)',
+    'Where the result appears: the snapshots and the leak report are written to the snapshot bucket under ' +
+      `prod/web/${taskId}/ (report: prod/web/${taskId}/report.html), and the report is announced on the heapwatch ` +
+      'report SNS topic with the suspects that grow and who retains them.',
+  ].join('\n');
+}
+
+const LEAK_MEANING =
+  'the memory this task keeps after each major GC grows steadily, past warm-up, which a traffic burst or ' +
+  'the GC sawtooth does not do. Something retains objects it never releases (a cache without bound, ' +
+  'listeners, closures). Other tasks of the service are probably leaking the same way.';
+
+/** The same leak on a task without a container memory limit: the description says so instead of a number. */
+function annotationWithoutContainerLimitScenario(): Scenario {
+  const taskId = 'unlimited';
+  return {
+    name: 'annotations when no container limit is reported',
+    durationMinutes: 125,
+    tasks: [{ taskId, startMinute: -120, floorMiB: floors.leak(704, ONSET, 1024, 3.2), sawtoothMiB: 0, jitterMiB: 0 }],
+    expectations: [
+      {
+        kind: 'annotations',
+        alert: LEAK,
+        taskId,
+        minute: 125,
+        annotations: {
+          summary: 'Heap leak suspected: the old-space floor of task unlimited keeps rising',
+          description:
+            'The old-space floor (what stays after major garbage collections) of task unlimited of service web in ' +
+            'cluster prod has been rising for more than 20m, by 100.0 MiB/h. At this rate the floor reaches the V8 ' +
+            'heap limit in 2.2 h and the container memory limit at an unknown time (no limit reported).',
+          runbook: expectedRunbook(taskId, LEAK_MEANING),
         },
       },
     ],

@@ -61,6 +61,13 @@ export function taskSeries(
       values: render(constant(NEW_SPACE_MIB * MIB)),
     },
     { series: selector('process_resident_memory_bytes'), values: render(resident) },
+    {
+      // One major GC at every trough of the sawtooth (the first at the process start).
+      series: selector('nodejs_gc_duration_seconds_count', ',kind="major"'),
+      values: render(
+        sample(model, durationMinutes, (minute) => Math.floor((minute - model.startMinute) / gcPeriod) + 1),
+      ),
+    },
     { series: selector('process_start_time_seconds'), values: render(constant(model.startMinute * 60)) },
     {
       series: selector('heapwatch_heap_size_limit_bytes'),

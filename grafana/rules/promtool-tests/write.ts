@@ -9,11 +9,16 @@ import { scenarios } from './scenarios';
 
 export const PROMTOOL_TEST_FILE = 'heapwatch.rules.test.yml';
 
-/** Writes the test file into `directory` and returns its path; `rulesFile` is absolute or relative to `directory`. */
-export function writePromtoolTests(directory: string, rulesFile: string): string {
+/**
+ * Writes the test file into `directory` and returns its path; `rulesFile` is absolute or relative to `directory`.
+ * `only` keeps the scenarios whose name contains it.
+ */
+export function writePromtoolTests(directory: string, rulesFile: string, only?: string): string {
+  const selected = scenarios().filter((scenario) => only === undefined || scenario.name.includes(only));
+  if (selected.length === 0) throw new Error(`No promtool scenario name contains '${only}'.`);
   mkdirSync(directory, { recursive: true });
   const target = path.join(directory, PROMTOOL_TEST_FILE);
-  writeFileSync(target, renderPromtoolTests(rulesFile, scenarios()));
+  writeFileSync(target, renderPromtoolTests(rulesFile, selected));
   return target;
 }
 

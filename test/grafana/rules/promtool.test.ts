@@ -43,7 +43,7 @@ describe('heapwatch rules under promtool', () => {
     const output = await promtool('check', 'rules', RULES);
 
     // Assess
-    expect(output).toContain('SUCCESS: 8 rules found');
+    expect(output).toContain('SUCCESS: 9 rules found');
   });
 
   it('fires on leaks in time and never on sawtooth, warm-up, bursts or deploys (generated series)', async () => {
@@ -61,13 +61,26 @@ describe('heapwatch rules under promtool', () => {
     // Prepare
     const hastyRules = path.join(workDir, 'hasty.rules.yml');
     writeFileSync(hastyRules, renderRulesYaml(buildRuleGroups({ forDuration: '5m' })));
-    const testFile = writePromtoolTests(path.join(workDir, 'hasty'), hastyRules);
+    const testFile = writePromtoolTests(path.join(workDir, 'hasty'), hastyRules, 'traffic bursts');
 
     // Act
     const outcome = promtool('test', 'rules', testFile);
 
     // Assess
     await expect(outcome).rejects.toThrow(/FAILED[\s\S]*ramp-burst/);
+  });
+
+  it('catches rules that trust any minimum as a floor: without the major-GC condition a slow sawtooth fires', async () => {
+    // Prepare
+    const gcBlindRules = path.join(workDir, 'gc-blind.rules.yml');
+    writeFileSync(gcBlindRules, renderRulesYaml(buildRuleGroups({ majorGcWindow: '1d' })));
+    const testFile = writePromtoolTests(path.join(workDir, 'gc-blind'), gcBlindRules, 'GC sawtooth');
+
+    // Act
+    const outcome = promtool('test', 'rules', testFile);
+
+    // Assess
+    await expect(outcome).rejects.toThrow(/FAILED[\s\S]*gc-40min/);
   });
 
   it('accepts the drill-only short windows', async () => {
@@ -79,6 +92,6 @@ describe('heapwatch rules under promtool', () => {
     const output = await promtool('check', 'rules', drillRules);
 
     // Assess
-    expect(output).toContain('SUCCESS: 8 rules found');
+    expect(output).toContain('SUCCESS: 9 rules found');
   });
 });
