@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as aps from 'aws-cdk-lib/aws-aps';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -141,6 +142,11 @@ export class Heapwatch extends Construct {
         dashboardsDir: props.dashboardsDir,
       });
     }
+  }
+
+  /** The AMP workspace heapwatch created (undefined when an existing workspace was passed). */
+  get workspace(): aps.CfnWorkspace | undefined {
+    return this.prometheus.workspace;
   }
 
   /** The collector's Step Functions state machine (one execution per snapshot series). */

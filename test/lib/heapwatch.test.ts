@@ -146,6 +146,8 @@ describe('Heapwatch', () => {
       },
     });
     expect(heapwatch.stateMachine).toBe(heapwatch.collector.stateMachine);
+    expect(heapwatch.workspace).toBe(heapwatch.prometheus.workspace);
+    expect(heapwatch.workspace).toBeDefined();
     expect(Object.keys(heapwatch.functions).sort()).toEqual(['analyze', 'capture', 'discover', 'trigger']);
   });
 });
