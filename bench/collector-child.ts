@@ -5,7 +5,8 @@ import { type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { captureToS3 } from '../collector/capture-to-s3';
 import { staticSecretSource } from '../collector/secret-source';
 
@@ -26,19 +27,31 @@ function cpuSeconds(): number {
   return (usage.user + usage.system) / 1e6;
 }
 
+function partSizeBytes(): number | undefined {
+  return process.env.BENCH_PART_MIB ? Number(process.env.BENCH_PART_MIB) * 1024 * 1024 : undefined;
+}
+
+function queueSize(): number | undefined {
+  return process.env.BENCH_QUEUE ? Number(process.env.BENCH_QUEUE) : undefined;
+}
+
+function benchS3Client(requestChecksumCalculation: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED' = 'WHEN_SUPPORTED'): S3Client {
+  return new S3Client({
+    endpoint: process.env.BENCH_S3_ENDPOINT,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation,
+  });
+}
+
 function peakRssBytes(): number {
   const status = readFileSync('/proc/self/status', 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
 async function childCapture(): Promise<ChildResult> {
-  const s3 = new S3Client({
-    endpoint: process.env.BENCH_S3_ENDPOINT,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    requestChecksumCalculation: process.env.BENCH_CHECKSUMS === 'required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  const s3 = benchS3Client();
   let completeSeconds = 0;
   s3.middlewareStack.add(
     (next, context) => async (args) => {
@@ -61,8 +74,8 @@ async function childCapture(): Promise<ChildResult> {
     taskId: BENCH_TASK_ID,
     url: process.env.BENCH_AGENT_URL ?? '',
     secrets: staticSecretSource({ current: BENCH_SECRET }),
-    partSizeBytes: process.env.BENCH_PART_MIB ? Number(process.env.BENCH_PART_MIB) * 1024 * 1024 : undefined,
-    queueSize: process.env.BENCH_QUEUE ? Number(process.env.BENCH_QUEUE) : undefined,
+    partSizeBytes: partSizeBytes(),
+    queueSize: queueSize(),
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { bytes: stored.bytes, seconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds(), completeSeconds };
@@ -81,9 +94,49 @@ async function childRawCopy(): Promise<ChildResult> {
   return { bytes, seconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds() };
 }
 
+/** The S3 server's own ingest ceiling: the same bytes streamed into one PutObject, no hashing, no multipart. */
+async function childRawPut(): Promise<ChildResult> {
+  // A streamed body with a checksum would be sent aws-chunked, which s3rver does not decode.
+  const s3 = benchS3Client('WHEN_REQUIRED');
+  const started = process.hrtime.bigint();
+  const response = await new Promise<IncomingMessage>((resolve, reject) =>
+    request(`${process.env.BENCH_AGENT_URL}/raw`, { agent: false }, resolve).on('error', reject).end(),
+  );
+  const bytes = Number(response.headers['content-length']);
+  await s3.send(
+    new PutObjectCommand({ Bucket: 'snapshots', Key: 'raw-put.heapsnapshot', Body: response, ContentLength: bytes }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { bytes, seconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds() };
+}
+
+/** The same multipart Upload (same part size and queue) of the same bytes, without the collector: no token, no hashing. */
+async function childRawUpload(): Promise<ChildResult> {
+  const s3 = benchS3Client();
+  const started = process.hrtime.bigint();
+  const response = await new Promise<IncomingMessage>((resolve, reject) =>
+    request(`${process.env.BENCH_AGENT_URL}/raw`, { agent: false }, resolve).on('error', reject).end(),
+  );
+  const bytes = Number(response.headers['content-length']);
+  await new Upload({
+    client: s3,
+    params: { Bucket: 'snapshots', Key: 'raw-upload.heapsnapshot', Body: response, ContentLength: bytes },
+    partSize: partSizeBytes() ?? 8 * 1024 * 1024,
+    queueSize: queueSize() ?? 2,
+  }).done();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return { bytes, seconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds() };
+}
+
+const children: Record<string, () => Promise<ChildResult>> = {
+  capture: childCapture,
+  raw: childRawCopy,
+  'raw-put': childRawPut,
+  'raw-upload': childRawUpload,
+};
 const mode = process.env.BENCH_CHILD;
-if (mode === 'capture' || mode === 'raw') {
-  (mode === 'capture' ? childCapture() : childRawCopy()).then(
+if (mode !== undefined && children[mode]) {
+  children[mode]().then(
     (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);

@@ -16,6 +16,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { build } from 'esbuild';
 import S3rver from 's3rver';
@@ -97,7 +98,11 @@ async function startFileAgent(file: { path: string; sha256: string }): Promise<{
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
-async function runChild(script: string, mode: 'capture' | 'raw', env: Record<string, string>): Promise<ChildResult> {
+async function runChild(
+  script: string,
+  mode: 'capture' | 'raw' | 'raw-put' | 'raw-upload',
+  env: Record<string, string>,
+): Promise<ChildResult> {
   const flags = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
   const child = spawn(process.execPath, [...flags, script], {
     env: { ...process.env, ...env, BENCH_CHILD: mode },
@@ -116,49 +121,65 @@ async function main(): Promise<void> {
   const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
   const file = await syntheticSnapshot();
   const s3Dir = await mkdtemp(join(WORK_DIR, 's3rver-'));
-  const s3rver = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: s3Dir,
-    configureBuckets: [{ name: 'snapshots', configs: [] }],
+  // Its own process, as S3 is its own system: it must not share an event loop with the loopback agent.
+  const s3rver = spawn(process.execPath, ['--import', 'tsx', __filename], {
+    env: { ...process.env, BENCH_ROLE: 's3rver', BENCH_S3_DIR: s3Dir },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const { port } = await s3rver.run();
-  const agent = await startFileAgent(file);
-  const script = await bundleChild();
+  let agent: Awaited<ReturnType<typeof startFileAgent>> | undefined;
   try {
+    const [portLine] = (await once(createInterface({ input: s3rver.stdout }), 'line')) as [string];
+    const port = Number(portLine);
+    agent = await startFileAgent(file);
+    const script = await bundleChild();
+    const s3Env = { BENCH_AGENT_URL: agent.url, BENCH_S3_ENDPOINT: `http://127.0.0.1:${port}` };
     const raw = await runChild(script, 'raw', { BENCH_AGENT_URL: agent.url, BENCH_OUT_DIR: WORK_DIR });
-    const parentCpuBefore = process.cpuUsage();
-    const capture = await runChild(script, 'capture', {
-      BENCH_AGENT_URL: agent.url,
-      BENCH_S3_ENDPOINT: `http://127.0.0.1:${port}`,
-    });
-    const parentCpu = process.cpuUsage(parentCpuBefore);
-    process.stdout.write(
-      `cpu: collector child ${capture.cpuSeconds.toFixed(1)} s, s3rver + agent (parent) ${((parentCpu.user + parentCpu.system) / 1e6).toFixed(1)} s\n`,
-    );
-    const rawRate = raw.bytes / raw.seconds;
-    const captureRate = capture.bytes / capture.seconds;
+    const rawPut = await runChild(script, 'raw-put', s3Env);
+    const rawUpload = await runChild(script, 'raw-upload', s3Env);
+    const capture = await runChild(script, 'capture', s3Env);
+    const rate = (result: ChildResult) => result.bytes / result.seconds;
+    const line = (label: string, result: ChildResult) =>
+      `${label.padEnd(52)} ${result.seconds.toFixed(1).padStart(6)} s ${mib(rate(result)).padStart(7)} MiB/s   peak RSS ${mib(result.peakRssBytes)} MiB`;
+    const completeSeconds = capture.completeSeconds ?? 0;
+    const streamingRate = capture.bytes / (capture.seconds - completeSeconds);
+    const percent = (value: number) => `${(value * 100).toFixed(0)} %`;
     process.stdout.write(
       [
-        `synthetic snapshot: ${file.path} (${mib(capture.bytes)} MiB)`,
-        `raw loopback copy (HTTP → file):          ${raw.seconds.toFixed(1)} s, ${mib(rawRate)} MiB/s, peak RSS ${mib(raw.peakRssBytes)} MiB`,
-        `collector capture (HTTP → sha256 → S3):   ${capture.seconds.toFixed(1)} s, ${mib(captureRate)} MiB/s, peak RSS ${mib(capture.peakRssBytes)} MiB`,
-        `  of which s3rver's CompleteMultipartUpload (re-reads, re-hashes, concatenates the parts; instant on S3): ${(capture.completeSeconds ?? 0).toFixed(1)} s`,
-        `  streaming phase (until the last part is stored): ${mib(capture.bytes / (capture.seconds - (capture.completeSeconds ?? 0)))} MiB/s, ${((capture.bytes / (capture.seconds - (capture.completeSeconds ?? 0)) / rawRate) * 100).toFixed(0)} % of raw`,
-        `throughput ratio collector/raw: ${((captureRate / rawRate) * 100).toFixed(0)} % (goal ≥ 80 %)`,
-        `collector peak RSS: ${mib(capture.peakRssBytes)} MiB (goal ≤ 150 MiB)`,
+        `synthetic snapshot: ${file.path} (${mib(capture.bytes)} MiB), served by a protocol-v1 loopback server`,
+        line('raw loopback copy, HTTP → file (curl -o)', raw),
+        line('raw copy into the S3 server, one streaming PUT', rawPut),
+        line('raw multipart Upload into the S3 server (same parts)', rawUpload),
+        line('collector capture, HTTP → sha256 → multipart S3', capture),
+        `  of which CompleteMultipartUpload: ${completeSeconds.toFixed(1)} s (s3rver re-reads, re-hashes and concatenates every part; S3 does not)`,
+        `  CPU time of the collector process: ${capture.cpuSeconds.toFixed(1)} s`,
+        `collector / raw loopback copy:       ${percent(rate(capture) / rate(raw))} (goal ≥ 80 %); until the last part was stored: ${percent(streamingRate / rate(raw))}`,
+        `collector / raw copy into S3 server: ${percent(rate(capture) / rate(rawPut))} (one PUT), ${percent(rate(capture) / rate(rawUpload))} (same multipart Upload: the collector's own overhead)`,
+        `collector peak RSS (VmHWM): ${mib(capture.peakRssBytes)} MiB (goal ≤ 150 MiB); the same bundle idle after loading: ${mib(raw.peakRssBytes)} MiB`,
         '',
       ].join('\n'),
     );
   } finally {
-    agent.close();
-    await s3rver.close();
+    agent?.close();
+    s3rver.kill();
+    await once(s3rver, 'exit');
     await rm(s3Dir, { recursive: true, force: true });
   }
 }
 
-main().catch((error: unknown) => {
+/** Role of a child: the S3 server, printing its port. */
+async function serveS3(): Promise<void> {
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: process.env.BENCH_S3_DIR,
+    configureBuckets: [{ name: 'snapshots', configs: [] }],
+  });
+  const { port } = await server.run();
+  process.stdout.write(`${port}\n`);
+}
+
+(process.env.BENCH_ROLE === 's3rver' ? serveS3() : main()).catch((error: unknown) => {
   process.stderr.write(`bench:collector failed: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -2,7 +2,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { captureToFile } from '../collector/capture-to-file';
-import { discoverTasks } from '../collector/discovery';
+import { discoverTasks, longestRunningTask } from '../collector/discovery';
 import { reportKeys } from '../collector/series';
 import { formatBytes } from '../collector/series-summary';
 import { startSeriesOnce } from '../collector/start-series';
@@ -91,13 +91,13 @@ async function startSeries(options: CaptureCommandOptions, io: CaptureIo): Promi
     throw new Error(`--state-machine ${JSON.stringify(stateMachineArn)} is not a state machine ARN`);
   const count = Number(options.count);
   const intervalSeconds = parseIntervalSeconds(options.interval);
-  const [task] = await discoverTasks({
-    ecs: new ECSClient({ region }),
-    cluster: options.cluster,
-    service: options.service,
-    taskIds: options.task === undefined ? undefined : [options.task],
-  }).then((tasks) =>
-    [...tasks].sort((a, b) => (a.startedAt?.getTime() ?? Infinity) - (b.startedAt?.getTime() ?? Infinity)),
+  const task = longestRunningTask(
+    await discoverTasks({
+      ecs: new ECSClient({ region }),
+      cluster: options.cluster,
+      service: options.service,
+      taskIds: options.task === undefined ? undefined : [options.task],
+    }),
   );
   const result = await startSeriesOnce({
     sfn: new SFNClient({ region }),

@@ -22,19 +22,25 @@ function alertsFromText(message: string): NotifiedAlert[] {
   const alerts: NotifiedAlert[] = [];
   let status: string | undefined;
   let labels: Record<string, string> | undefined;
-  for (const line of message.split(/\r?\n/)) {
-    if (/^Alerts Firing:/.test(line)) status = 'firing';
-    else if (/^Alerts Resolved:/.test(line)) status = 'resolved';
-    else if (/^Labels:/.test(line) && status !== undefined) {
+  for (const raw of message.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith('Alerts Firing:')) status = 'firing';
+    else if (line.startsWith('Alerts Resolved:')) status = 'resolved';
+    else if (line === 'Labels:' && status !== undefined) {
       labels = {};
       alerts.push({ status, labels });
-    } else if (/^(Annotations:|Source:|Value:)/.test(line)) labels = undefined;
+    } else if (/^(Annotations:|Source:|Value:|Silence:|Dashboard:|Panel:)/.test(line)) labels = undefined;
     else if (labels !== undefined) {
-      const pair = /^ - ([A-Za-z_][A-Za-z0-9_]*) = (.*)$/.exec(line);
+      const pair = /^- ([A-Za-z_][A-Za-z0-9_]*) = (.*)$/.exec(line);
       if (pair) labels[pair[1]] = pair[2].trim();
     }
   }
   return alerts;
+}
+
+/** Labels may carry ARNs (`arn:aws:ecs:…:service/prod/web`); ECS APIs and S3 keys want the name. */
+function nameFromArn(value: string): string {
+  return value.startsWith('arn:') ? value.slice(value.lastIndexOf('/') + 1) : value;
 }
 
 function parseAlerts(message: string): NotifiedAlert[] | undefined {
@@ -74,15 +80,9 @@ export function seriesRequestsFromNotification(message: string): AlertDecision {
     } else if (!labels.cluster || !labels.service || !labels.task_id) {
       ignored.push(`${name}: needs the labels cluster, service and task_id (got ${Object.keys(labels).join(', ')})`);
     } else {
-      const key = `${labels.cluster}/${labels.service}/${labels.task_id}`;
-      if (!requests.has(key)) {
-        requests.set(key, {
-          cluster: labels.cluster,
-          service: labels.service,
-          taskId: labels.task_id,
-          reason: `alert ${name}`,
-        });
-      }
+      const [cluster, service, taskId] = [labels.cluster, labels.service, labels.task_id].map(nameFromArn);
+      const key = `${cluster}/${service}/${taskId}`;
+      if (!requests.has(key)) requests.set(key, { cluster, service, taskId, reason: `alert ${name}` });
     }
   }
   return { requests: [...requests.values()], ignored };

@@ -1,8 +1,9 @@
 import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { snapshotKey } from '../protocol';
+import { snapshotKey, taskPrefix } from '../protocol';
 import { CaptureError, errorMessage } from './capture-error';
 import { type OpenSnapshotOptions, openSnapshot } from './open-snapshot';
+import { DEFAULT_RESPONSE_MS, type SnapshotTimeouts } from './snapshot-request';
 import { type CaptureProgress, VerifyingStream } from './verifying-stream';
 
 export interface CaptureToS3Options extends OpenSnapshotOptions {
@@ -17,6 +18,8 @@ export interface CaptureToS3Options extends OpenSnapshotOptions {
   /** @default the system clock */
   readonly now?: () => Date;
   readonly onProgress?: (progress: CaptureProgress) => void;
+  /** Give up (and abort the upload) at this time, in epoch ms — e.g. before the Lambda times out. @default none */
+  readonly deadline?: number;
 }
 
 export interface StoredSnapshot {
@@ -38,7 +41,8 @@ const DEFAULT_QUEUE_SIZE = 2;
  */
 export async function captureToS3(options: CaptureToS3Options): Promise<StoredSnapshot> {
   const { taskId, bucket } = options;
-  const opened = await openSnapshot(options);
+  taskPrefix(options.cluster, options.service, taskId); // bad names fail before the agent freezes for a capture
+  const opened = await openSnapshot({ ...options, timeouts: withinDeadline(options) });
   const capturedAt = (options.now ?? (() => new Date()))();
   const key = snapshotKey(options.cluster, options.service, taskId, capturedAt);
   const verifier = new VerifyingStream(taskId, opened.sha256, opened.bytes, options.onProgress);
@@ -47,15 +51,32 @@ export async function captureToS3(options: CaptureToS3Options): Promise<StoredSn
     streamError ??= error;
   });
   opened.body.on('error', (error) => {
-    streamError ??= new CaptureError(
-      taskId,
-      'interrupted',
-      `the transfer broke after ${verifier.bytes} of ${opened.bytes} bytes (${errorMessage(error)}): the task may have been OOM-killed or restarted; the upload was aborted, nothing was stored`,
-      { cause: error },
-    );
+    streamError ??=
+      error instanceof CaptureError
+        ? error
+        : new CaptureError(
+            taskId,
+            'interrupted',
+            `the transfer broke after ${verifier.bytes} of ${opened.bytes} bytes (${errorMessage(error)}): the task may have been OOM-killed or restarted; the upload was aborted, nothing was stored`,
+            { cause: error },
+          );
     verifier.destroy(streamError as Error);
   });
   opened.body.pipe(verifier);
+  const deadlineTimer =
+    options.deadline === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            opened.body.destroy(
+              new CaptureError(
+                taskId,
+                'timeout',
+                `the transfer was still running at the deadline ${new Date(options.deadline ?? 0).toISOString()} (kept before the Lambda timeout): the upload was aborted, nothing was stored`,
+              ),
+            ),
+          Math.max(0, options.deadline - Date.now()),
+        );
 
   const upload = new Upload({
     client: options.s3,
@@ -79,19 +100,26 @@ export async function captureToS3(options: CaptureToS3Options): Promise<StoredSn
   try {
     await upload.done();
   } catch (error) {
+    clearTimeout(deadlineTimer);
     opened.body.destroy();
     if (streamError instanceof CaptureError) throw streamError;
     throw new CaptureError(
       taskId,
       'upload-failed',
       `storing s3://${bucket}/${key} failed: ${errorMessage(streamError ?? error)}`,
-      {
-        cause: streamError ?? error,
-      },
+      { cause: streamError ?? error },
     );
   }
+  clearTimeout(deadlineTimer);
   await assertStoredIntact(options, key, opened.bytes, opened.sha256, verifier.sha256);
   return { bucket, key, taskId, bytes: opened.bytes, sha256: opened.sha256, capturedAt: capturedAt.toISOString() };
+}
+
+/** The wait for the agent's answer ends at the deadline at the latest. */
+function withinDeadline(options: CaptureToS3Options): SnapshotTimeouts | undefined {
+  if (options.deadline === undefined) return options.timeouts;
+  const left = Math.max(1, options.deadline - Date.now());
+  return { ...options.timeouts, responseMs: Math.min(options.timeouts?.responseMs ?? DEFAULT_RESPONSE_MS, left) };
 }
 
 /** Defence in depth: whatever S3 ended up holding must be what was verified, else it is deleted. */

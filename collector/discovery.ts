@@ -109,6 +109,13 @@ function explainEcsError(error: unknown, options: DiscoverTasksOptions): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
+/** A leak has had the most time to grow in the task that has run longest. */
+export function longestRunningTask(tasks: readonly RunningTask[]): RunningTask {
+  if (tasks.length === 0) throw new Error('no task with a network interface is running');
+  const started = (task: RunningTask) => task.startedAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  return tasks.reduce((oldest, task) => (started(task) < started(oldest) ? task : oldest));
+}
+
 function toRunningTask(task: Task): RunningTask {
   const taskArn = task.taskArn ?? '';
   const taskId = taskIdFromArn(taskArn);

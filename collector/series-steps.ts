@@ -1,7 +1,7 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type CaptureToS3Options, captureToS3 } from './capture-to-s3';
-import { discoverTasks, type RunningTask } from './discovery';
+import { discoverTasks, longestRunningTask } from './discovery';
 import type { SecretSource } from './secret-source';
 import { normalizeSeriesRequest, type SeriesRequest, type SeriesState } from './series';
 
@@ -21,7 +21,7 @@ export async function beginSeries(request: SeriesRequest, deps: BeginSeriesDepen
     service: normalized.service,
     taskIds: normalized.taskId === undefined ? undefined : [normalized.taskId],
   });
-  const task = normalized.taskId === undefined ? longestRunning(tasks) : tasks[0];
+  const task = normalized.taskId === undefined ? longestRunningTask(tasks) : tasks[0];
   return {
     cluster: normalized.cluster,
     service: normalized.service,
@@ -36,18 +36,11 @@ export async function beginSeries(request: SeriesRequest, deps: BeginSeriesDepen
   };
 }
 
-/** A leak has had the most time to grow in the task that has run longest. */
-function longestRunning(tasks: readonly RunningTask[]): RunningTask {
-  if (tasks.length === 0) throw new Error('no task with a network interface is running');
-  return tasks.reduce((oldest, task) =>
-    (task.startedAt?.getTime() ?? Number.POSITIVE_INFINITY) < (oldest.startedAt?.getTime() ?? Number.POSITIVE_INFINITY)
-      ? task
-      : oldest,
-  );
-}
-
 export interface CaptureStepDependencies
-  extends Pick<CaptureToS3Options, 'timeouts' | 'maxBusyWaitMs' | 'partSizeBytes' | 'queueSize' | 'now' | 'sleep'> {
+  extends Pick<
+    CaptureToS3Options,
+    'timeouts' | 'maxBusyWaitMs' | 'partSizeBytes' | 'queueSize' | 'now' | 'sleep' | 'deadline'
+  > {
   readonly ecs: ECSClient;
   readonly s3: S3Client;
   readonly bucket: string;

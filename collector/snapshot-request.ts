@@ -17,7 +17,7 @@ export interface SnapshotAnswer {
 }
 
 const SNAPSHOT_PATH = '/heap/snapshot';
-const DEFAULT_RESPONSE_MS = 600_000;
+export const DEFAULT_RESPONSE_MS = 600_000;
 const DEFAULT_IDLE_MS = 60_000;
 
 /** `http://host:port` → the snapshot endpoint; only plain HTTP, the admin port has no TLS. */
@@ -48,25 +48,28 @@ export function postSnapshotRequest(
   const responseMs = timeouts.responseMs ?? DEFAULT_RESPONSE_MS;
   const idleMs = timeouts.idleMs ?? DEFAULT_IDLE_MS;
   return new Promise((resolve, reject) => {
-    let phase: 'waiting' | 'streaming' = 'waiting';
+    let answer: IncomingMessage | undefined;
     const req = request(url, {
       method: 'POST',
       agent: false,
       headers: { authorization: signToken({ secret, taskId }), 'content-length': '0', accept: 'application/json' },
     });
     req.setTimeout(responseMs, () => {
-      const error =
-        phase === 'waiting'
-          ? new CaptureError(
-              taskId,
-              'timeout',
-              `no answer from ${url.origin} within ${responseMs / 1000} s (capture still frozen, or the task hangs)`,
-            )
-          : new CaptureError(taskId, 'timeout', `the snapshot body stalled for ${idleMs / 1000} s`);
-      req.destroy(error);
+      if (answer) {
+        // Reported through the body stream, which its reader is consuming.
+        answer.destroy(new CaptureError(taskId, 'timeout', `the snapshot body stalled for ${idleMs / 1000} s`));
+        return;
+      }
+      req.destroy(
+        new CaptureError(
+          taskId,
+          'timeout',
+          `no answer from ${url.origin} within ${responseMs / 1000} s (capture still frozen, or the task hangs)`,
+        ),
+      );
     });
     req.on('error', (error) => {
-      if (phase === 'streaming') return; // reported through the response stream
+      if (answer) return; // reported through the response stream
       reject(
         error instanceof CaptureError
           ? error
@@ -79,7 +82,7 @@ export function postSnapshotRequest(
       );
     });
     req.on('response', (response) => {
-      phase = 'streaming';
+      answer = response;
       req.setTimeout(idleMs);
       resolve({ status: response.statusCode ?? 0, response });
     });

@@ -23,6 +23,7 @@ export const diffAnalyzer: SeriesAnalyzer<DiffReport> = {
     reasoning,
     suspects: [],
     classGrowth: [],
+    holderGrowth: [],
     snapshots: [],
     minGrowthBytes: 0,
     analysisMs: 0,

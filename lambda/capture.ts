@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
 import { CaptureError } from '../collector/capture-error';
 import { SecretsManagerSecretSource } from '../collector/secret-source';
 import type { SeriesState } from '../collector/series';
@@ -9,12 +10,16 @@ import { type CaptureStepDependencies, captureNextSnapshot } from '../collector/
 
 const logger = new Logger({ serviceName: 'heapwatch-collector' });
 
+/** Time kept back to abort the multipart upload and report before Lambda kills the function. */
+const ABORT_MARGIN_MS = 30_000;
+
 /** Step Functions task: series state → the same state with one more snapshot in S3. */
 export function createCaptureHandler(deps: CaptureStepDependencies) {
-  return async (state: SeriesState): Promise<SeriesState> => {
+  return async (state: SeriesState, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SeriesState> => {
     const where = { cluster: state.cluster, service: state.service, taskId: state.taskId, capture: state.captured + 1 };
+    const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - ABORT_MARGIN_MS : deps.deadline;
     try {
-      const next = await captureNextSnapshot(state, deps);
+      const next = await captureNextSnapshot(state, { ...deps, deadline });
       const stored = next.snapshots[next.snapshots.length - 1];
       logger.info('snapshot stored', { ...where, key: stored.key, bytes: stored.bytes, sha256: stored.sha256 });
       return next;
@@ -35,9 +40,9 @@ function requiredEnv(name: string): string {
   return value;
 }
 
-let configured: ((state: SeriesState) => Promise<SeriesState>) | undefined;
+let configured: ReturnType<typeof createCaptureHandler> | undefined;
 
-export const handler = (state: SeriesState): Promise<SeriesState> => {
+export const handler = (state: SeriesState, context: Context): Promise<SeriesState> => {
   configured ??= createCaptureHandler({
     ecs: new ECSClient({}),
     s3: new S3Client({}),
@@ -45,5 +50,5 @@ export const handler = (state: SeriesState): Promise<SeriesState> => {
     // Cached for the life of the execution environment; AWSPREVIOUS covers a rotation in progress.
     secrets: new SecretsManagerSecretSource(new SecretsManagerClient({}), requiredEnv('HEAPWATCH_SECRET_ARN')),
   });
-  return configured(state);
+  return configured(state, context);
 };

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as aps from 'aws-cdk-lib/aws-aps';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -7,9 +8,11 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { HeapwatchTopics } from './alerting/alarm-topic';
 import { type AmpWorkspaceAttributes, ManagedPrometheus } from './alerting/managed-prometheus';
+import { SnapshotCollector, type SnapshotCollectorFunctions } from './collector';
 import { GrafanaProvisioning } from './grafana/grafana-provisioning';
 import type { GrafanaTarget } from './grafana/grafana-target';
 import { PrometheusAgent } from './scraper/prometheus-agent';
@@ -85,6 +88,8 @@ export class Heapwatch extends Construct {
   readonly reportTopic: sns.ITopic;
   readonly prometheus: ManagedPrometheus;
   readonly scraper: PrometheusAgent;
+  /** Takes the snapshot series of a leaking task (subscribed to the alarm topic). */
+  readonly collector: SnapshotCollector;
   /** Present when a Grafana target was given. */
   readonly grafana?: GrafanaProvisioning;
   private readonly tokenSecret: TokenSecret;
@@ -120,13 +125,38 @@ export class Heapwatch extends Construct {
       scrapeInterval: props.scrapeInterval ? `${props.scrapeInterval.toSeconds()}s` : undefined,
     });
     this.prometheus.grantRemoteWrite(this.scraper.taskDefinition.taskRole);
+    this.collector = new SnapshotCollector(this, 'Collector', {
+      cluster: props.cluster,
+      bucket: this.bucket,
+      secret: this.secret,
+      alarmTopic: this.alarmTopic,
+      reportTopic: this.reportTopic,
+      snapshotCount: props.snapshotCount,
+      snapshotInterval: props.snapshotInterval,
+    });
     if (props.grafana) {
       this.grafana = new GrafanaProvisioning(this, 'Grafana', {
         target: props.grafana,
         prometheus: this.prometheus,
+        clusterName: props.cluster.clusterName,
         dashboardsDir: props.dashboardsDir,
       });
     }
+  }
+
+  /** The AMP workspace heapwatch created (undefined when an existing workspace was passed). */
+  get workspace(): aps.CfnWorkspace | undefined {
+    return this.prometheus.workspace;
+  }
+
+  /** The collector's Step Functions state machine (one execution per snapshot series). */
+  get stateMachine(): sfn.StateMachine {
+    return this.collector.stateMachine;
+  }
+
+  /** The collector's Lambda functions. */
+  get functions(): SnapshotCollectorFunctions {
+    return this.collector.functions;
   }
 
   /** The alert manager definition heapwatch needs (set for you unless you passed an existing workspace). */
@@ -158,6 +188,7 @@ export class Heapwatch extends Construct {
     }
     container.addEnvironment('HEAPWATCH_ADMIN_PORT', String(adminPort));
     service.connections.allowFrom(this.scraper, ec2.Port.tcp(adminPort), 'heapwatch scraper to admin port');
+    service.connections.allowFrom(this.collector, ec2.Port.tcp(adminPort), 'heapwatch collector to admin port');
     service.node.addValidation({
       validate: () =>
         loadBalancedPorts(service).includes(adminPort)
@@ -168,6 +199,7 @@ export class Heapwatch extends Construct {
     });
 
     this.scraper.addTarget({ serviceName: service.serviceName, adminPort });
+    this.collector.registerService(service.serviceName, adminPort);
 
     const freeze = serviceCaptureFreeze(service);
     tolerateCaptureInTargetGroups(service, freeze);

@@ -1,4 +1,5 @@
 export * from './alerting';
+export * from './collector';
 export * from './grafana';
 export * from './heapwatch';
 export * from './nag';

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -9,6 +10,8 @@ export interface SeriesStateMachineProps {
   readonly discover: lambda.IFunction;
   readonly capture: lambda.IFunction;
   readonly analyze: lambda.IFunction;
+  /** Told directly when the analysis step itself fails (it normally publishes the report). */
+  readonly reportTopic: sns.ITopic;
 }
 
 /**
@@ -41,6 +44,24 @@ export class SeriesStateMachine extends Construct {
     const failed = new sfn.Fail(this, 'SeriesFailed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
     const done = new sfn.Succeed(this, 'ReportPublished');
 
+    const analysisFailed = new tasks.SnsPublish(this, 'PublishAnalysisFailure', {
+      topic: props.reportTopic,
+      subject: 'heapwatch: a series could not be analysed',
+      message: sfn.TaskInput.fromText(
+        sfn.JsonPath.format(
+          'The heapwatch analysis step failed ({}). The snapshots are in S3: {} Run heapwatch diff on them locally.',
+          sfn.JsonPath.stringAt('$.analysisFailure.Cause'),
+          sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.snapshots')),
+        ),
+      ),
+      resultPath: sfn.JsonPath.DISCARD,
+    }).next(
+      new sfn.Fail(this, 'AnalysisFailed', {
+        errorPath: '$.analysisFailure.Error',
+        causePath: '$.analysisFailure.Cause',
+      }),
+    );
+    analyze.addCatch(analysisFailed, { resultPath: '$.analysisFailure' });
     discover.addCatch(analyze, { resultPath: '$.failure' });
     capture.addCatch(analyze, { resultPath: '$.failure' });
     const moreToCapture = new sfn.Choice(this, 'MoreSnapshots')

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as grafana from 'aws-cdk-lib/aws-grafana';
@@ -17,6 +18,8 @@ const PROVISIONER_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'grafana-pr
 export interface GrafanaProvisioningProps {
   readonly target: GrafanaTarget;
   readonly prometheus: ManagedPrometheus;
+  /** Name of the watched cluster, shown in the folder and data-source names (may be a token). */
+  readonly clusterName: string;
   /** @default DEFAULT_DASHBOARDS_DIR */
   readonly dashboardsDir?: string;
 }
@@ -35,6 +38,8 @@ export class GrafanaProvisioning extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const dashboards = loadDashboards(props.dashboardsDir ?? DEFAULT_DASHBOARDS_DIR);
+    // Several Heapwatch constructs (one per cluster) may share one Grafana: their uids must not collide.
+    const suffix = createHash('sha256').update(this.node.addr).digest('hex').slice(0, 8);
     const existing = props.target instanceof ExistingGrafanaTarget ? props.target.props : undefined;
 
     this.function = new nodejs.NodejsFunction(this, 'Provisioner', {
@@ -87,13 +92,15 @@ export class GrafanaProvisioning extends Construct {
       properties: {
         GrafanaUrl: this.url,
         ...credentials,
-        FolderUid: 'heapwatch',
-        FolderTitle: 'heapwatch',
-        DataSourceUid: 'heapwatch-amp',
-        DataSourceName: 'heapwatch AMP',
+        FolderUid: `heapwatch-${suffix}`,
+        FolderTitle: `heapwatch ${props.clusterName}`,
+        DataSourceUid: `heapwatch-amp-${suffix}`,
+        DataSourceName: `heapwatch AMP ${props.clusterName}`,
         PrometheusUrl: props.prometheus.prometheusEndpoint,
         Region: stack.region,
-        Dashboards: JSON.stringify(dashboards),
+        Dashboards: JSON.stringify(
+          dashboards.map((dashboard) => ({ ...dashboard, uid: `${dashboard.uid}-${suffix}` })),
+        ),
       },
     });
     this.acknowledgeFrameworkFindings(provider);

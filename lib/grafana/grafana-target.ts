@@ -22,6 +22,9 @@ export interface ManagedGrafanaProps {
 
 /** Where heapwatch provisions its dashboards and AMP data source. */
 export abstract class GrafanaTarget {
+  /** Which kind of Grafana this is. */
+  abstract readonly kind: 'existing' | 'managed-workspace';
+
   /** A Grafana you already run, reached through its HTTP API with a service-account token. */
   static existing(props: ExistingGrafanaProps): GrafanaTarget {
     return new ExistingGrafanaTarget(props);
@@ -34,12 +37,16 @@ export abstract class GrafanaTarget {
 }
 
 export class ExistingGrafanaTarget extends GrafanaTarget {
+  readonly kind = 'existing';
+
   constructor(readonly props: ExistingGrafanaProps) {
     super();
   }
 }
 
 export class ManagedGrafanaTarget extends GrafanaTarget {
+  readonly kind = 'managed-workspace';
+
   constructor(readonly props: ManagedGrafanaProps) {
     super();
   }

@@ -69,10 +69,14 @@ export function warnOnContainerHealthCheck(
     return;
   }
   if (containerHealthCheckFailsDuring(check, freeze)) {
-    const retries = Math.min(10, Math.ceil((freeze.toSeconds() + check.timeout) / check.interval) + 2);
+    const retriesNeeded = Math.ceil((freeze.toSeconds() + check.timeout) / check.interval) + 2;
+    const fix =
+      retriesNeeded <= 10
+        ? `Use retries ${retriesNeeded}`
+        : `Use an interval of ${Math.ceil((freeze.toSeconds() + check.timeout) / 8)}s with retries 10`;
     Annotations.of(container).addWarningV2(
       'heapwatch:containerHealthCheckTooStrict',
-      `The health check of container '${container.containerName}' (interval ${check.interval}s, timeout ${check.timeout}s, retries ${check.retries}) fails during a heap snapshot, which freezes the event loop for up to ${freeze.toSeconds()}s in this task size, and ECS would replace the task being investigated. Use retries ${retries} (or a longer interval), or drop the container health check and rely on the ALB's.`,
+      `The health check of container '${container.containerName}' (interval ${check.interval}s, timeout ${check.timeout}s, retries ${check.retries}) fails during a heap snapshot, which freezes the event loop for up to ${freeze.toSeconds()}s in this task size, and ECS would replace the task being investigated. ${fix}, or drop the container health check and rely on the ALB's.`,
     );
   }
 }

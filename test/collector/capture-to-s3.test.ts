@@ -8,7 +8,7 @@ import { captureToS3 } from '../../collector/capture-to-s3';
 import { staticSecretSource } from '../../collector/secret-source';
 import { signToken } from '../../protocol';
 import { type AgentProcess, startAgentProcess } from '../support/agent-harness';
-import { startCorruptingProxy } from '../support/corrupting-proxy';
+import { startFaultyProxy } from '../support/faulty-proxy';
 import { type LoopbackS3, startLoopbackS3 } from '../support/s3-server';
 
 const SECRET = 'collector-test-secret-0123456789abcdef';
@@ -113,14 +113,15 @@ describe('captureToS3', () => {
     const stored = await captureToS3({ ...baseOptions(), service: 'busy', sleep });
 
     // Assess
+    // The agent's Retry-After is whole seconds, at least 1
     expect(waits.length).toBeGreaterThanOrEqual(1);
-    expect(new Set(waits)).toEqual(new Set([1000]));
+    expect(waits.every((ms) => ms >= 1000 && ms % 1000 === 0)).toBe(true);
     expect(await s3.listKeys('prod/busy/')).toEqual([stored.key]);
   });
 
   test('fails on a sha256 mismatch (corrupted body) and leaves no object', async () => {
     // Prepare
-    const proxy = await startCorruptingProxy(agent.url);
+    const proxy = await startFaultyProxy(agent.url, { flipByteAt: 1000 });
     try {
       // Act
       const capture = captureToS3({ ...baseOptions(), url: proxy.url, service: 'corrupted' });
@@ -156,6 +157,60 @@ describe('captureToS3', () => {
       expect(await s3.listKeys('prod/cramped/')).toEqual([]);
     } finally {
       await cramped.kill();
+    }
+  });
+
+  test('gives up at the deadline (before the Lambda would time out) while the agent is still writing the snapshot', async () => {
+    // Prepare: a heap big enough that writing its snapshot takes longer than the time left
+    const slow = await startAgentProcess({ secret: SECRET, taskId: TASK_ID, ballastMiB: 20 });
+    try {
+      // Act
+      const capture = captureToS3({ ...baseOptions(), url: slow.url, service: 'deadline', deadline: Date.now() + 300 });
+
+      // Assess
+      await expect(capture).rejects.toMatchObject({ taskId: TASK_ID, reason: 'timeout' });
+      expect(await s3.listKeys('prod/deadline/')).toEqual([]);
+    } finally {
+      await slow.kill();
+    }
+  });
+
+  test('aborts at the deadline when the body stalls mid-transfer', async () => {
+    // Prepare: the network stops delivering after 1 MB; the agent keeps the connection open
+    const proxy = await startFaultyProxy(agent.url, { stallAfterBytes: 1_000_000 });
+    try {
+      // Act
+      const capture = captureToS3({
+        ...baseOptions(),
+        url: proxy.url,
+        service: 'stalled',
+        deadline: Date.now() + 3000,
+      });
+
+      // Assess
+      await expect(capture).rejects.toMatchObject({ taskId: TASK_ID, reason: 'timeout' });
+      await expect(capture).rejects.toThrow(/still running at the deadline/);
+      expect(await s3.listKeys('prod/stalled/')).toEqual([]);
+    } finally {
+      proxy.server.closeAllConnections();
+      proxy.server.close();
+    }
+  });
+
+  test('fails with a timeout when the body stalls longer than the idle timeout', async () => {
+    // Prepare
+    const proxy = await startFaultyProxy(agent.url, { stallAfterBytes: 1_000_000 });
+    try {
+      // Act
+      const capture = captureToS3({ ...baseOptions(), url: proxy.url, service: 'idle', timeouts: { idleMs: 500 } });
+
+      // Assess
+      await expect(capture).rejects.toMatchObject({ taskId: TASK_ID, reason: 'timeout' });
+      await expect(capture).rejects.toThrow(/the snapshot body stalled for 0.5 s/);
+      expect(await s3.listKeys('prod/idle/')).toEqual([]);
+    } finally {
+      proxy.server.closeAllConnections();
+      proxy.server.close();
     }
   });
 

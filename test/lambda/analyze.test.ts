@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -68,7 +69,7 @@ describe('a series through the discover, capture and analyze handlers', () => {
       topicArn: TOPIC,
       analyzer: diffAnalyzer,
       maxSnapshotBytes,
-      workDir: require('node:os').tmpdir(),
+      workDir: tmpdir(),
     });
 
   const readText = async (key: string) =>

@@ -1,3 +1,4 @@
+import './silence-powertools-logs';
 import {
   CreateWorkspaceServiceAccountCommand,
   CreateWorkspaceServiceAccountTokenCommand,

@@ -1,4 +1,6 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Heapwatch } from '../../lib';
 import { clusterStack, FIXTURE_RULES_FILE, plainService } from './test-app';
 
@@ -113,9 +115,12 @@ describe('Heapwatch IAM', () => {
     });
   });
 
-  it('uses no wildcard action in any policy it writes', () => {
+  it('uses no wildcard action in the policies of the scraper, the topics and the key', () => {
     const documents = [
-      ...Object.values(template.findResources('AWS::IAM::Policy')).map((policy) => policy.Properties.PolicyDocument),
+      ...Object.values(template.findResources('AWS::IAM::Policy'))
+        // The collector's policies are asserted by its own tests (test/lib/collector).
+        .filter((policy) => !JSON.stringify(policy.Properties.Roles).includes('HeapwatchCollector'))
+        .map((policy) => policy.Properties.PolicyDocument),
       ...Object.values(template.findResources('AWS::KMS::Key')).map((key) => key.Properties.KeyPolicy),
       ...Object.values(template.findResources('AWS::SNS::TopicPolicy')).map(
         (policy) => policy.Properties.PolicyDocument,
@@ -147,6 +152,42 @@ describe('Heapwatch IAM', () => {
     template.hasResourceProperties('AWS::ECS::Service', {
       DesiredCount: 1,
       TaskDefinition: { Ref: Match.stringLikeRegexp('^HeapwatchScraperTaskDefinition') },
+    });
+  });
+});
+
+describe('Heapwatch grants and given topics', () => {
+  it('grants snapshot reading and token signing to a role, and uses the alarm topic it is given', () => {
+    // Prepare
+    const { stack, cluster } = clusterStack();
+    const alarmTopic = new sns.Topic(stack, 'TeamAlarms');
+    const engineer = new iam.Role(stack, 'Engineer', { assumedBy: new iam.AccountRootPrincipal() });
+    // Act
+    const heapwatch = new Heapwatch(stack, 'Heapwatch', { cluster, rulesFile: FIXTURE_RULES_FILE, alarmTopic });
+    heapwatch.grantSnapshotRead(engineer);
+    heapwatch.grantTokenSigning(engineer);
+    // Assess
+    const template = Template.fromStack(stack);
+    expect(heapwatch.alarmTopic).toBe(alarmTopic);
+    template.resourceCountIs('AWS::SNS::Topic', 2);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: Match.stringLikeRegexp('^TeamAlarms') },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Engineer') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['s3:GetObject*']),
+            Resource: Match.arrayWith([{ 'Fn::GetAtt': [Match.stringLikeRegexp('^HeapwatchSnapshots'), 'Arn'] }]),
+          }),
+          Match.objectLike({
+            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Resource: { Ref: Match.stringLikeRegexp('^HeapwatchTokenSecret') },
+          }),
+        ]),
+      },
     });
   });
 });

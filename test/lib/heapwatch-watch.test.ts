@@ -1,4 +1,4 @@
-import { Duration, type Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -48,11 +48,20 @@ describe('Heapwatch.watch', () => {
     }
   });
 
-  it('opens the admin port only to the scraper security group, never to a CIDR', () => {
+  it('opens the admin port only to the scraper and collector security groups, never to a CIDR', () => {
     const adminIngress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).filter((resource) =>
       [9464, 9500].includes(resource.Properties.FromPort),
     );
-    expect(adminIngress.length).toBeGreaterThanOrEqual(2);
+    const sources = adminIngress.map(
+      (ingress) =>
+        `${ingress.Properties.FromPort} ${ingress.Properties.SourceSecurityGroupId['Fn::GetAtt'][0].replace(/SecurityGroup.*$/, '')}`,
+    );
+    expect(sources.sort()).toEqual([
+      '9464 HeapwatchCollector',
+      '9464 HeapwatchScraper',
+      '9500 HeapwatchCollector',
+      '9500 HeapwatchScraper',
+    ]);
     for (const ingress of adminIngress) {
       expect(ingress.Properties.CidrIp).toBeUndefined();
       expect(ingress.Properties.CidrIpv6).toBeUndefined();
@@ -167,6 +176,12 @@ describe('Heapwatch.watch validation', () => {
     });
   });
 
+  it('skips validation of an admin port that is an unresolved token', () => {
+    const { stack, cluster, heapwatch } = setup();
+    const adminPort = Lazy.number({ produce: () => 8080 });
+    expect(() => heapwatch.watch(plainService(stack, 'Api', cluster), { adminPort })).not.toThrow();
+  });
+
   it('rejects watching the same service twice', () => {
     const { stack, cluster, heapwatch } = setup();
     const service = plainService(stack, 'Api', cluster);
@@ -198,10 +213,19 @@ describe('Heapwatch.watch validation', () => {
         retries: 3,
       },
     });
-    heapwatch.watch(new ecs.FargateService(stack, 'Strict', { cluster, taskDefinition }));
+    heapwatch.watch(
+      new ecs.FargateService(stack, 'Strict', {
+        cluster,
+        taskDefinition,
+        minHealthyPercent: 100,
+        circuitBreaker: { rollback: true },
+      }),
+    );
     Annotations.fromStack(stack).hasWarning(
       '/Test/StrictTask/app',
-      Match.stringLikeRegexp('health check of container .app. .* fails during a heap snapshot'),
+      Match.stringLikeRegexp(
+        'health check of container .app. .* fails during a heap snapshot.*Use an interval of 19s with retries 10',
+      ),
     );
   });
 });

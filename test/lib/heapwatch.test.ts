@@ -107,12 +107,47 @@ describe('Heapwatch', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('shares one scraper and one workspace between two watched services', () => {
+  it('shares one scraper, one collector and one workspace between two watched services', () => {
     template.resourceCountIs('AWS::APS::Workspace', 1);
-    const prometheusServices = template.findResources('AWS::ECS::TaskDefinition', {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    const prometheusTasks = template.findResources('AWS::ECS::TaskDefinition', {
       Properties: { ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'prometheus' })]) },
     });
-    expect(Object.keys(prometheusServices)).toHaveLength(1);
-    expect(heapwatch.scraper.service).toBeDefined();
+    expect(Object.keys(prometheusTasks)).toHaveLength(1);
+    const discover = template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { HEAPWATCH_ADMIN_PORTS: Match.anyValue() } } },
+    });
+    expect(Object.keys(discover)).toHaveLength(1);
+    const adminPorts = JSON.stringify(
+      Object.values(discover)[0].Properties.Environment.Variables.HEAPWATCH_ADMIN_PORTS,
+    );
+    expect(adminPorts).toMatch(/WebService.*9464.*WorkerService.*9500/);
+  });
+
+  it('subscribes the collector to the alarm topic and gives it the heapwatch bucket, secret and report topic', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: Match.stringLikeRegexp('^HeapwatchTopicsAlarms') },
+      Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HeapwatchCollectorTrigger'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          HEAPWATCH_BUCKET: { Ref: Match.stringLikeRegexp('^HeapwatchSnapshots') },
+          HEAPWATCH_SECRET_ARN: { Ref: Match.stringLikeRegexp('^HeapwatchTokenSecret') },
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          HEAPWATCH_REPORT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^HeapwatchTopicsReports') },
+        }),
+      },
+    });
+    expect(heapwatch.stateMachine).toBe(heapwatch.collector.stateMachine);
+    expect(heapwatch.workspace).toBe(heapwatch.prometheus.workspace);
+    expect(heapwatch.workspace).toBeDefined();
+    expect(Object.keys(heapwatch.functions).sort()).toEqual(['analyze', 'capture', 'discover', 'trigger']);
   });
 });

@@ -40,6 +40,8 @@ export function albService(
     cluster,
     memoryLimitMiB: 2048,
     cpu: 512,
+    minHealthyPercent: 100,
+    circuitBreaker: { rollback: true },
     taskImageOptions: {
       image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-alpine'),
       containerPort: 3000,
@@ -61,7 +63,12 @@ export function plainService(
       portMappings: [{ containerPort: 8080 }],
     });
   }
-  return new ecs.FargateService(scope, id, { cluster, taskDefinition });
+  return new ecs.FargateService(scope, id, {
+    cluster,
+    taskDefinition,
+    minHealthyPercent: 100,
+    circuitBreaker: { rollback: true },
+  });
 }
 
 /** cdk-nag AwsSolutions errors that are not acknowledged, as "rule at path" lines. */

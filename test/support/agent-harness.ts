@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const READY_PREFIX = 'heapwatch-agent-ready ';
@@ -25,6 +28,8 @@ export interface AgentProcessOptions {
 
 /** Starts a real agent in its own Node process on 127.0.0.1 and an ephemeral port. */
 export async function startAgentProcess(options: AgentProcessOptions): Promise<AgentProcess> {
+  // The agent's own spool directory would outlive a SIGKILL; this one is removed by kill().
+  const snapshotDir = await mkdtemp(join(tmpdir(), 'heapwatch-test-agent-'));
   const child = spawn(process.execPath, ['--import', 'tsx', require.resolve('./agent-process.ts')], {
     env: {
       ...process.env,
@@ -32,6 +37,7 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
       ...(options.previousSecret ? { HEAPWATCH_SECRET_PREVIOUS: options.previousSecret } : {}),
       HEAPWATCH_TASK_ID: options.taskId,
       BALLAST_MIB: String(options.ballastMiB ?? 0),
+      SNAPSHOT_DIR: snapshotDir,
       LEAK_PER_TICK: String(options.leakPerTick ?? 0),
       ...(options.captureMemoryFactor ? { CAPTURE_MEMORY_FACTOR: String(options.captureMemoryFactor) } : {}),
     },
@@ -43,6 +49,7 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
       child.kill('SIGKILL');
       await exited;
     }
+    await rm(snapshotDir, { recursive: true, force: true });
   };
   try {
     const lines = createInterface({ input: child.stdout! });

@@ -31,6 +31,7 @@ void startAdminServer({
   secret: process.env.HEAPWATCH_SECRET,
   previousSecret: process.env.HEAPWATCH_SECRET_PREVIOUS,
   taskId: process.env.HEAPWATCH_TASK_ID,
+  snapshotDir: process.env.SNAPSHOT_DIR,
   captureMemoryFactor: process.env.CAPTURE_MEMORY_FACTOR ? Number(process.env.CAPTURE_MEMORY_FACTOR) : undefined,
   logger: {
     info: (message) => process.stderr.write(`${message}\n`),

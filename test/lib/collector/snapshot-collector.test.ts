@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -51,6 +51,12 @@ describe('SnapshotCollector', () => {
       MemorySize: 10240,
       EphemeralStorage: { Size: 10240 },
       Timeout: 900,
+      Environment: {
+        Variables: Match.objectLike({
+          HEAPWATCH_MAX_ANALYSIS_BYTES: String(2 * 1024 ** 3),
+          NODE_OPTIONS: '--max-old-space-size=8192',
+        }),
+      },
     });
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'lambda',
@@ -74,6 +80,8 @@ describe('SnapshotCollector', () => {
       /\\"Catch\\":\[\{\\"ErrorEquals\\":\[\\"States.ALL\\"\],\\"ResultPath\\":\\"\$.failure\\",\\"Next\\":\\"AnalyzeSeries\\"/,
     );
     expect(definition).toContain('\\"Type\\":\\"Fail\\",\\"ErrorPath\\":\\"$.failure.Error\\"');
+    expect(definition).toMatch(/\\"ResultPath\\":\\"\$.analysisFailure\\",\\"Next\\":\\"PublishAnalysisFailure\\"/);
+    expect(definition).toContain(':states:::sns:publish');
   });
 
   test('least privilege: ECS scoped to the cluster, objects to its prefix, the secret’s two stages, the own state machine', () => {
@@ -135,6 +143,24 @@ describe('SnapshotCollector', () => {
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('SnapshotCollectorSecurityGroup'), 'GroupId'] },
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { FromPort: 9464, ToPort: 9464 });
+  });
+
+  test('registerService accepts a service name token (an ECS service’s name attribute)', () => {
+    // Prepare
+    const { stack, collector } = collectorStack();
+
+    // Act
+    collector.registerService(Fn.importValue('ShopServiceName'), 9464);
+    const template = Template.fromStack(stack);
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          HEAPWATCH_ADMIN_PORTS: { 'Fn::Join': ['', ['{"', { 'Fn::ImportValue': 'ShopServiceName' }, '":9464}']] },
+        }),
+      },
+    });
   });
 
   test.each([

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { GrafanaTarget, Heapwatch, loadDashboards } from '../../../lib';
 import { clusterStack, FIXTURE_RULES_FILE, unacknowledgedNagErrors } from '../test-app';
@@ -37,9 +38,11 @@ describe('Grafana provisioning into an existing Grafana', () => {
     built.template.hasResourceProperties('Custom::HeapwatchGrafana', {
       GrafanaUrl: 'https://grafana.example.com',
       ApiTokenSecretArn: { Ref: Match.stringLikeRegexp('^GrafanaToken') },
-      DataSourceUid: 'heapwatch-amp',
+      DataSourceUid: Match.stringLikeRegexp('^heapwatch-amp-[0-9a-f]{8}$'),
+      FolderUid: Match.stringLikeRegexp('^heapwatch-[0-9a-f]{8}$'),
+      FolderTitle: { 'Fn::Join': ['', ['heapwatch ', { Ref: Match.stringLikeRegexp('^Cluster') }]] },
       PrometheusUrl: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HeapwatchPrometheus'), 'PrometheusEndpoint'] },
-      Dashboards: Match.stringLikeRegexp('"uid":"heapwatch-fixture"'),
+      Dashboards: Match.stringLikeRegexp('"uid":"heapwatch-fixture-[0-9a-f]{8}"'),
     });
   });
 
@@ -119,6 +122,25 @@ describe('Grafana provisioning into a new Amazon Managed Grafana workspace', () 
     expect(
       unacknowledgedNagErrors(built.app, built.stack).filter((error) => error.includes(' at Test/Heapwatch/')),
     ).toEqual([]);
+  });
+});
+
+describe('Two Heapwatch constructs provisioning into one Grafana', () => {
+  it('give their folders, data sources and dashboards distinct uids', () => {
+    const { stack, vpc, cluster } = clusterStack();
+    const apiToken = new secretsmanager.Secret(stack, 'GrafanaToken');
+    const grafana = GrafanaTarget.existing({ url: 'https://grafana.example.com', apiToken });
+    const other = new ecs.Cluster(stack, 'Batch', { vpc });
+    new Heapwatch(stack, 'Web', { cluster, rulesFile: FIXTURE_RULES_FILE, grafana, dashboardsDir });
+    new Heapwatch(stack, 'Batch2', { cluster: other, rulesFile: FIXTURE_RULES_FILE, grafana, dashboardsDir });
+    const resources = Object.values(Template.fromStack(stack).findResources('Custom::HeapwatchGrafana'));
+    const uids = resources.map((resource) => [
+      resource.Properties.FolderUid,
+      resource.Properties.DataSourceUid,
+      JSON.parse(resource.Properties.Dashboards)[0].uid,
+    ]);
+    expect(uids).toHaveLength(2);
+    expect(new Set(uids.flat()).size).toBe(6);
   });
 });
 
