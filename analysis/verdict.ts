@@ -9,7 +9,7 @@ export interface VerdictResult {
 function describe(suspect: Suspect): string {
   return (
     `${suspect.name} held by ${suspect.holder.path} went ${suspect.counts.join(' → ')} objects ` +
-    `(${formatBytes(suspect.retainedDelta)} retained)`
+    `(retained size up ${formatBytes(suspect.retainedDelta)} since the first snapshot, now ${formatBytes(suspect.retainedSize)})`
   );
 }
 

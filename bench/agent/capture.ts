@@ -9,7 +9,10 @@ interface HeapReady {
 
 export interface CaptureSample {
   readonly kind: 'agent' | 'bare';
+  /** Agent: POST → last byte; bare: the writeHeapSnapshot call. */
   readonly ms: number;
+  /** Agent: POST → response headers (captured and hashed, ready to send). */
+  readonly headersMs?: number;
   readonly sizeBytes: number;
   readonly rssBefore: number;
   readonly peakRss: number;
@@ -47,7 +50,14 @@ export async function measureCaptures(
         const authorization = signToken({ secret, taskId: 'bench-heap' });
         const answer = await download(`${heap.ready.adminUrl}/heap/snapshot`, { authorization });
         if (answer.status !== 200) throw new Error(`capture answered ${answer.status}`);
-        samples.push({ kind, ms: answer.ms, sizeBytes: answer.bytes, rssBefore, peakRss: memoryOf(pid).peakRss });
+        samples.push({
+          kind,
+          ms: answer.ms,
+          headersMs: answer.headersMs,
+          sizeBytes: answer.bytes,
+          rssBefore,
+          peakRss: memoryOf(pid).peakRss,
+        });
       } else {
         const bare = await ask<{ ms: number; sizeBytes: number }>(heap.child, 'bare');
         samples.push({ kind, ms: bare.ms, sizeBytes: bare.sizeBytes, rssBefore, peakRss: memoryOf(pid).peakRss });

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     secret: process.env.BENCH_SECRET,
     taskId: 'bench-heap',
     snapshotDir,
-    logger: { info: (m) => console.error(m), warn: (m) => console.error(m) },
+    logger: { info: () => undefined, warn: (m) => console.error(m) },
   });
   process.on('message', (message: { type: string }) => {
     if (message.type === 'bare') {

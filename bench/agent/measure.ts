@@ -73,20 +73,21 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** POSTs and reads the whole answer, discarding it; resolves with status, bytes and wall time. */
+/** Sends a request and reads the whole answer, discarding it; wall time to the headers and to the last byte. */
 export function download(
   url: string,
   headers: Record<string, string>,
   method = 'POST',
-): Promise<{ status: number; bytes: number; ms: number }> {
+): Promise<{ status: number; bytes: number; ms: number; headersMs: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => {
+      const headersMs = performance.now() - started;
       let bytes = 0;
       res.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
       });
-      res.on('end', () => resolve({ status: res.statusCode!, bytes, ms: performance.now() - started }));
+      res.on('end', () => resolve({ status: res.statusCode!, bytes, ms: performance.now() - started, headersMs }));
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -96,3 +97,11 @@ export function download(
 
 export const mb = (bytes: number) => `${(bytes / MiB).toFixed(0)} MB`;
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** User + system CPU time a process has used so far, in ms (from /proc/<pid>/stat, 10 ms resolution). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[11] and [12] are utime and stime (fields 14 and 15 of proc(5)), in clock ticks of 10 ms
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { forkChild, MiB, memoryOf } from './measure';
+import { cpuMsOf, forkChild, MiB, median, memoryOf } from './measure';
 
 interface DemoReady {
   readonly siteUrl: string;
@@ -10,7 +10,12 @@ export interface ThroughputResult {
   readonly withAgentRequests: number;
   readonly withoutAgentRequests: number;
   readonly ratio: number;
+  readonly medianPairRatio: number;
   readonly pairRatios: readonly number[];
+  /** Server CPU per request without / with the agent: the throughput ratio a CPU-bound task would see. */
+  readonly cpuRatio: number;
+  readonly cpuMicrosPerRequestWith: number;
+  readonly cpuMicrosPerRequestWithout: number;
   readonly withAgentP99Ms: number;
   readonly withoutAgentP99Ms: number;
   readonly scrapes: number;
@@ -18,11 +23,11 @@ export interface ThroughputResult {
   readonly peakRssWithoutMiB: number;
 }
 
-function load(url: string, durationSeconds: number) {
+function load(url: string, limit: { duration: number } | { amount: number }) {
   return autocannon({
     url,
     connections: 10,
-    duration: durationSeconds,
+    ...limit,
     requests: [
       { method: 'GET', path: '/' },
       { method: 'GET', path: '/products/7' },
@@ -34,13 +39,14 @@ function load(url: string, durationSeconds: number) {
  * The demo with its agent (scraped every second, 15× Prometheus's usual rate) vs the same app alone,
  * in alternating runs (A B B A …) so drift on this shared machine hits both sides alike.
  */
-export async function measureThroughput(secret: string, runs = 8, runSeconds = 4): Promise<ThroughputResult> {
+export async function measureThroughput(secret: string, runs = 16, runSeconds = 2): Promise<ThroughputResult> {
   const withAgent = await forkChild<DemoReady>('demo-child.ts', { BENCH_WITH_AGENT: '1', BENCH_SECRET: secret });
   const withoutAgent = await forkChild<DemoReady>('demo-child.ts', { BENCH_WITH_AGENT: '0' });
   try {
-    await load(withAgent.ready.siteUrl, 2);
-    await load(withoutAgent.ready.siteUrl, 2);
+    await load(withAgent.ready.siteUrl, { amount: 10_000 });
+    await load(withoutAgent.ready.siteUrl, { amount: 10_000 });
     const totals = { with: [] as number[], without: [] as number[] };
+    const cpuMs = { with: 0, without: 0 };
     const p99 = { with: [] as number[], without: [] as number[] };
     let scrapes = 0;
     for (let run = 0; run < runs; run++) {
@@ -55,7 +61,9 @@ export async function measureThroughput(secret: string, runs = 8, runSeconds = 4
               });
             }, 1000)
           : undefined;
-      const result = await load(target.ready.siteUrl, runSeconds);
+      const cpuBefore = cpuMsOf(target.child.pid!);
+      const result = await load(target.ready.siteUrl, { duration: runSeconds });
+      cpuMs[side] += cpuMsOf(target.child.pid!) - cpuBefore;
       clearInterval(scraper);
       if (result.errors || result.non2xx)
         throw new Error(`load run failed: ${result.errors} errors, ${result.non2xx} non-2xx`);
@@ -63,11 +71,18 @@ export async function measureThroughput(secret: string, runs = 8, runSeconds = 4
       p99[side].push(result.latency.p99);
     }
     const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+    const pairRatios = totals.with.map((w, i) => w / totals.without[i]);
+    const cpuWith = (cpuMs.with * 1000) / sum(totals.with);
+    const cpuWithout = (cpuMs.without * 1000) / sum(totals.without);
     return {
       withAgentRequests: sum(totals.with),
       withoutAgentRequests: sum(totals.without),
       ratio: sum(totals.with) / sum(totals.without),
-      pairRatios: totals.with.map((w, i) => w / totals.without[i]),
+      medianPairRatio: median(pairRatios),
+      pairRatios,
+      cpuRatio: cpuWithout / cpuWith,
+      cpuMicrosPerRequestWith: cpuWith,
+      cpuMicrosPerRequestWithout: cpuWithout,
       withAgentP99Ms: Math.max(...p99.with),
       withoutAgentP99Ms: Math.max(...p99.without),
       scrapes,

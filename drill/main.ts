@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { diffSnapshotFiles, renderHtml, renderMarkdown } from '../analysis';
+import { captureToFile } from '../collector/capture-to-file';
+import { leakNames } from '../demo';
+import { buildRuleGroups, DRILL_RULE_WINDOWS, renderRulesYaml } from '../grafana/rules/build-rules';
+import { ProcessGroup } from './child-processes';
+import { ensurePrometheus } from './ensure-prometheus';
+import { describeHeapStatus, HeapWatch } from './heap-watch';
+import { driveLoad } from './load';
+import { DRILL_USAGE, type DrillOptions, parseDrillOptions } from './options';
+import { mebibytes, progress } from './progress';
+import { findFreePort, startPrometheus } from './prometheus-server';
+import { waitForHttp } from './wait-for-http';
+
+const CLUSTER = 'drill';
+const SERVICE = 'demo';
+const PAGES = ['/', '/products/42'];
+const SNAPSHOT_COUNT = 3;
+
+async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise<number> {
+  ensurePrometheus(progress);
+  const workDir = mkdtempSync(join(tmpdir(), 'heapwatch-drill-'));
+  const outDir = resolve(options.outDir);
+  await mkdir(outDir, { recursive: true });
+  try {
+    const [sitePort, adminPort] = [await findFreePort(), await findFreePort()];
+    const secret = randomBytes(32).toString('hex');
+    const taskId = `drill-${options.leak}`;
+    progress(`1/6 starting the demo service (leak: ${options.leak}) on 127.0.0.1:${sitePort}, admin port ${adminPort}`);
+    const demo = processes.start('demo', process.execPath, ['--import', 'tsx', resolve(__dirname, '../demo/main.ts')], {
+      PORT: String(sitePort),
+      HOST: '127.0.0.1',
+      HEAPWATCH_ADMIN_PORT: String(adminPort),
+      HEAPWATCH_ADMIN_HOST: '127.0.0.1',
+      HEAPWATCH_LEAK: options.leak,
+      HEAPWATCH_SECRET: secret,
+      HEAPWATCH_TASK_ID: taskId,
+    });
+    progress(`    demo pid ${demo.child.pid}`);
+    const demoAlive = () => demo.child.exitCode === null;
+    const siteUrl = `http://127.0.0.1:${sitePort}`;
+    const adminUrl = `http://127.0.0.1:${adminPort}`;
+    try {
+      await waitForHttp(`${adminUrl}/healthz`, 'the demo admin port', 30_000, demoAlive);
+      await waitForHttp(`${siteUrl}/`, 'the demo site', 30_000, demoAlive);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n--- demo output ---\n${demo.output()}`);
+    }
+
+    progress('2/6 starting Prometheus with the heapwatch rules (drill-only short windows)');
+    const rulesFile = join(workDir, 'heapwatch.drill.rules.yml');
+    writeFileSync(rulesFile, renderRulesYaml(buildRuleGroups(DRILL_RULE_WINDOWS)));
+    const prometheus = await startPrometheus({
+      scrapeTargets: [{ url: `${adminUrl}/metrics`, labels: { cluster: CLUSTER, service: SERVICE, task_id: taskId } }],
+      rulesFiles: [rulesFile],
+      scrapeInterval: '1s',
+      evaluationInterval: '1s',
+    });
+    processes.onStop(() => prometheus.stop());
+    progress(`    Prometheus at ${prometheus.url} (graphs and alerts there while the drill runs)`);
+    const watch = new HeapWatch(prometheus, taskId);
+    const startedAt = Date.now() / 1000;
+
+    progress(
+      `3/6 driving load like ab -c ${options.connections} -n ${options.requestsPerRound} -k on ${PAGES.join(' and ')}`,
+    );
+    let alertFired = false;
+    while (Date.now() / 1000 - startedAt < options.durationSeconds) {
+      const round = await driveLoad(siteUrl, PAGES, options.requestsPerRound, options.connections);
+      if (round.errors > 0 || round.non2xx > 0) {
+        throw new Error(`the demo failed under load: ${round.errors} errors, ${round.non2xx} non-2xx answers`);
+      }
+      const status = await watch.status();
+      progress(`4/6 ${round.requestsPerSecond} req/s · ${describeHeapStatus(status)}`);
+      if (status.leakAlertFiring) {
+        alertFired = true;
+        progress('    HeapwatchLeakSuspected is firing for this task (drill-tuned windows): capturing now');
+        break;
+      }
+    }
+    if (!alertFired) progress(`    ${options.durationSeconds} s passed without the leak alert: capturing anyway`);
+
+    progress(`5/6 capturing ${SNAPSHOT_COUNT} snapshots of ${taskId} through the collector's capture code`);
+    const snapshots: string[] = [];
+    for (let index = 1; index <= SNAPSHOT_COUNT; index++) {
+      if (index > 1) await driveLoad(siteUrl, PAGES, options.requestsPerRound, options.connections);
+      const captured = await captureToFile({ url: adminUrl, taskId, secret, outDir });
+      snapshots.push(captured.path);
+      progress(`    snapshot ${index}/${SNAPSHOT_COUNT}: ${captured.path} (${mebibytes(captured.bytes)})`);
+    }
+
+    progress('6/6 analysing the series');
+    const report = await diffSnapshotFiles(snapshots, { top: 10 });
+    const heapSeries = await watch.oldSpaceSeries(startedAt, Date.now() / 1000);
+    const drillReport = { ...report, drill: { leak: options.leak, alertFired, taskId, snapshots } };
+    await writeFile(join(outDir, 'report.json'), `${JSON.stringify(drillReport, null, 2)}\n`);
+    await writeFile(join(outDir, 'report.md'), renderMarkdown(report));
+    await writeFile(
+      join(outDir, 'report.html'),
+      renderHtml(report, { title: `heapwatch drill — ${options.leak}`, heapSeries }),
+    );
+
+    const top = report.suspects[0];
+    progress(`verdict: ${report.verdict} — ${report.reasoning}`);
+    if (top)
+      progress(
+        `top suspect: ${top.name}, +${top.countDelta} objects, retained ${mebibytes(top.retainedSize)}\n    held by ${top.retainerPath.join(' → ')}`,
+      );
+    progress(`report: ${join(outDir, 'report.html')}`);
+    if (options.json) process.stdout.write(`${JSON.stringify(drillReport, null, 2)}\n`);
+
+    const expected = options.leak === 'none' ? 'no-leak' : 'leak';
+    if ((expected === 'leak') !== (report.verdict === 'leak')) {
+      progress(`FAILED: expected verdict ${expected} for --leak ${options.leak}, got ${report.verdict}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const parsed = parseDrillOptions(process.argv.slice(2), leakNames);
+  if (parsed === 'help') {
+    process.stderr.write(`${DRILL_USAGE}\n`);
+    return;
+  }
+  const processes = new ProcessGroup();
+  const interrupt = (signal: NodeJS.Signals) => {
+    progress(`${signal}: stopping everything the drill started`);
+    processes.stopAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    process.exitCode = await runDrill(parsed, processes);
+  } finally {
+    await processes.stopAll();
+  }
+}
+
+main().catch((error: unknown) => {
+  progress(`FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});

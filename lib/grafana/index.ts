@@ -1,0 +1,3 @@
+export * from './dashboards';
+export * from './grafana-provisioning';
+export * from './grafana-target';

@@ -1,0 +1,2 @@
+export * from './prometheus-agent';
+export * from './scrape-config';

@@ -1,0 +1,2 @@
+export * from './snapshot-bucket';
+export * from './token-secret';

@@ -1,0 +1,3 @@
+export * from './capture-freeze';
+export * from './health-checks';
+export * from './watch-validation';

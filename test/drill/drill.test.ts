@@ -1,0 +1,110 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/**
+ * The shortened drill that CI runs: the real demo, a real Prometheus, real load, real snapshots. Started like
+ * `npm run drill` (node --import tsx): the tsx CLI wrapper would SIGKILL the drill 30 ms after relaying a signal.
+ */
+
+const root = resolve(__dirname, '../..');
+
+interface DrillRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function startDrill(args: string[]): { child: ChildProcess; done: Promise<DrillRun> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'drill/main.ts', ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const done = new Promise<DrillRun>((resolveRun) =>
+    child.once('exit', (code, signal) => resolveRun({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm run drill (shortened)', () => {
+  let outDir: string;
+  const started: ChildProcess[] = [];
+
+  beforeEach(() => {
+    outDir = mkdtempSync(join(tmpdir(), 'heapwatch-drill-test-'));
+  });
+  afterEach(() => {
+    for (const child of started.splice(0)) child.kill('SIGKILL');
+    rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('finds the memoize leak, names the cache, writes the report and stops everything', async () => {
+    const { child, done } = startDrill(['--quick', '--json', '--leak', 'memoize', '--out', outDir]);
+    started.push(child);
+
+    const run = await done;
+
+    expect(run.stderr).toContain('5/6 capturing 3 snapshots');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.verdict).toBe('leak');
+    expect(report.suspects[0].path).toMatch(/cachedRecommendations\.cache\.__data__/);
+    expect(report.drill.snapshots).toHaveLength(3);
+    for (const file of ['report.html', 'report.json', 'report.md']) expect(existsSync(join(outDir, file))).toBe(true);
+    expect(readdirSync(outDir).filter((name) => name.endsWith('.heapsnapshot'))).toHaveLength(3);
+    const demoPid = Number(/demo pid (\d+)/.exec(run.stderr)?.[1]);
+    const prometheusUrl = /Prometheus at (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stderr)?.[1] ?? '';
+    expect(alive(demoPid)).toBe(false);
+    expect(await answers(`${prometheusUrl}/-/ready`)).toBe(false);
+  }, 240_000);
+
+  it('stops the demo and Prometheus on Ctrl-C and exits non-zero', async () => {
+    const { child, done } = startDrill(['--quick', '--leak', 'none', '--out', outDir]);
+    started.push(child);
+    let stderr = '';
+    await new Promise<void>((resolveLoad) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('3/6 driving load')) resolveLoad();
+      });
+    });
+    const demoPid = Number(/demo pid (\d+)/.exec(stderr)?.[1]);
+    const prometheusUrl = /Prometheus at (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1] ?? '';
+    expect(alive(demoPid)).toBe(true);
+
+    child.kill('SIGINT');
+    const run = await done;
+
+    expect(run.code).toBe(130);
+    expect(alive(demoPid)).toBe(false);
+    expect(await answers(`${prometheusUrl}/-/ready`)).toBe(false);
+  }, 120_000);
+});

@@ -1,0 +1,153 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Heapwatch } from '../../lib';
+import { albService, clusterStack, plainService, unacknowledgedNagErrors } from './test-app';
+
+describe('Heapwatch', () => {
+  let template: Template;
+  let heapwatch: Heapwatch;
+  let nagErrors: string[];
+
+  beforeAll(() => {
+    // Prepare
+    const { app, stack, cluster } = clusterStack();
+    heapwatch = new Heapwatch(stack, 'Heapwatch', {
+      cluster,
+      snapshotRetention: Duration.days(7),
+    });
+    // Act
+    heapwatch.watch(albService(stack, 'Web', cluster).service);
+    heapwatch.watch(plainService(stack, 'Worker', cluster), { adminPort: 9500 });
+    template = Template.fromStack(stack);
+    nagErrors = unacknowledgedNagErrors(app, stack);
+  });
+
+  it('adds no unacknowledged cdk-nag AwsSolutions error of its own', () => {
+    expect(nagErrors.filter((error) => error.includes(' at Test/Heapwatch/'))).toEqual([]);
+  });
+
+  it('creates a private, encrypted snapshot bucket that expires snapshots and aborts stale uploads', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ ExpirationInDays: 7, Status: 'Enabled' }),
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+        ]),
+      },
+    });
+  });
+
+  it('denies every request to the snapshot bucket that does not use TLS', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Principal: { AWS: '*' },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('generates a 64-character token secret that never appears in the template', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { ExcludePunctuation: true, PasswordLength: 64 },
+    });
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/"SecretString"/);
+  });
+
+  it('creates one workspace with the rules and an alert manager that publishes to the alarm topic', () => {
+    template.resourceCountIs('AWS::APS::Workspace', 1);
+    const workspace = Object.values(template.findResources('AWS::APS::Workspace'))[0];
+    const definition = JSON.stringify(workspace.Properties.AlertManagerDefinition);
+    expect(definition).toContain('sns_configs');
+    expect(definition).toContain('sigv4');
+    expect(definition).toContain('subject');
+    expect(definition).toContain('attributes');
+    expect(definition).toMatch(/topic_arn: ","?\{"Ref":"HeapwatchTopicsAlarms/);
+    template.hasResourceProperties('AWS::APS::RuleGroupsNamespace', {
+      Name: 'heapwatch',
+      Data: Match.stringLikeRegexp('alert: HeapwatchLeakSuspected'),
+      Workspace: { 'Fn::GetAtt': [Match.stringLikeRegexp('HeapwatchPrometheus'), 'Arn'] },
+    });
+  });
+
+  it('lets only its own workspace in this account publish to the alarm topic', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'aps.amazonaws.com' },
+            Action: ['sns:GetTopicAttributes', 'sns:Publish'],
+            Condition: {
+              ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [Match.stringLikeRegexp('HeapwatchPrometheus'), 'Arn'] } },
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('encrypts both topics with a rotated key', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 2);
+    template.allResourcesProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('shares one scraper, one collector and one workspace between two watched services', () => {
+    template.resourceCountIs('AWS::APS::Workspace', 1);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    const prometheusTasks = template.findResources('AWS::ECS::TaskDefinition', {
+      Properties: { ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'prometheus' })]) },
+    });
+    expect(Object.keys(prometheusTasks)).toHaveLength(1);
+    const discover = template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: { HEAPWATCH_ADMIN_PORTS: Match.anyValue() } } },
+    });
+    expect(Object.keys(discover)).toHaveLength(1);
+    const adminPorts = JSON.stringify(
+      Object.values(discover)[0].Properties.Environment.Variables.HEAPWATCH_ADMIN_PORTS,
+    );
+    expect(adminPorts).toMatch(/WebService.*9464.*WorkerService.*9500/);
+  });
+
+  it('subscribes the collector to the alarm topic and gives it the heapwatch bucket, secret and report topic', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: Match.stringLikeRegexp('^HeapwatchTopicsAlarms') },
+      Endpoint: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HeapwatchCollectorTrigger'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          HEAPWATCH_BUCKET: { Ref: Match.stringLikeRegexp('^HeapwatchSnapshots') },
+          HEAPWATCH_SECRET_ARN: { Ref: Match.stringLikeRegexp('^HeapwatchTokenSecret') },
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          HEAPWATCH_REPORT_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^HeapwatchTopicsReports') },
+        }),
+      },
+    });
+    expect(heapwatch.stateMachine).toBe(heapwatch.collector.stateMachine);
+    expect(heapwatch.workspace).toBe(heapwatch.prometheus.workspace);
+    expect(heapwatch.workspace).toBeDefined();
+    expect(Object.keys(heapwatch.functions).sort()).toEqual(['analyze', 'capture', 'discover', 'trigger']);
+  });
+});
