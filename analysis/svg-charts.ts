@@ -16,9 +16,11 @@ export function barChartSvg(bars: readonly Bar[], title: string): string {
   const rows = bars.map((bar, index) => {
     const y = 24 + index * rowHeight;
     const width = Math.max(0, (bar.value / max) * barWidth);
-    const label = bar.label.length > 48 ? `${bar.label.slice(0, 47)}…` : bar.label;
+    // About 7 px per character at 12 px: longer labels are cut to fit, with the whole label as a tooltip.
+    const label = bar.label.length > 42 ? `${bar.label.slice(0, 41)}…` : bar.label;
     return (
-      `<text x="${labelWidth - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(label)}</text>` +
+      `<text x="${labelWidth - 8}" y="${y + 15}" text-anchor="end"><title>${escapeHtml(bar.label)}</title>` +
+      `${escapeHtml(label)}</text>` +
       `<rect x="${labelWidth}" y="${y + 3}" width="${width.toFixed(1)}" height="16" fill="#d9480f"/>` +
       `<text x="${labelWidth + width + 6}" y="${y + 15}">${escapeHtml(formatBytes(bar.value))}</text>`
     );
