@@ -86,4 +86,9 @@ export function validateServerOptions(options: AdminServerOptions): void {
   assertPositive('requestTimeoutMs', options.requestTimeoutMs);
   assertPositive('socketIdleTimeoutMs', options.socketIdleTimeoutMs);
   assertPositive('maxHeaderSizeBytes', options.maxHeaderSizeBytes);
+  const headers = options.headersTimeoutMs ?? 10_000;
+  const request = options.requestTimeoutMs ?? 30_000;
+  if (headers > request) {
+    throw new Error(`headersTimeoutMs ${headers} is longer than requestTimeoutMs ${request}: make it shorter or equal`);
+  }
 }

@@ -19,6 +19,7 @@ export interface ThroughputResult {
   readonly withAgentP99Ms: number;
   readonly withoutAgentP99Ms: number;
   readonly scrapes: number;
+  readonly failedScrapes: number;
   readonly peakRssWithMiB: number;
   readonly peakRssWithoutMiB: number;
 }
@@ -49,16 +50,22 @@ export async function measureThroughput(secret: string, runs = 16, runSeconds = 
     const cpuMs = { with: 0, without: 0 };
     const p99 = { with: [] as number[], without: [] as number[] };
     let scrapes = 0;
+    let failedScrapes = 0;
     for (let run = 0; run < runs; run++) {
       const side = [0, 3].includes(run % 4) ? 'with' : 'without';
       const target = side === 'with' ? withAgent : withoutAgent;
       const scraper =
         side === 'with'
           ? setInterval(() => {
-              void fetch(`${withAgent.ready.adminUrl}/metrics`).then(async (r) => {
-                await r.text();
-                scrapes++;
-              });
+              fetch(`${withAgent.ready.adminUrl}/metrics`).then(
+                async (r) => {
+                  await r.text();
+                  scrapes++;
+                },
+                () => {
+                  failedScrapes++; // a keep-alive connection closed as it was reused; Prometheus retries next time
+                },
+              );
             }, 1000)
           : undefined;
       const cpuBefore = cpuMsOf(target.child.pid!);
@@ -86,6 +93,7 @@ export async function measureThroughput(secret: string, runs = 16, runSeconds = 
       withAgentP99Ms: Math.max(...p99.with),
       withoutAgentP99Ms: Math.max(...p99.without),
       scrapes,
+      failedScrapes,
       peakRssWithMiB: memoryOf(withAgent.child.pid!).peakRss / MiB,
       peakRssWithoutMiB: memoryOf(withoutAgent.child.pid!).peakRss / MiB,
     };

@@ -139,6 +139,9 @@ describe('POST /heap/snapshot refusals (no capture happens)', () => {
     await expect(startAdminServer({ port: 0, captureMemoryFactor: -1, logger: silentLogger })).rejects.toThrow(
       /captureMemoryFactor -1 is invalid/,
     );
+    await expect(startAdminServer({ port: 0, headersTimeoutMs: 40_000, logger: silentLogger })).rejects.toThrow(
+      /headersTimeoutMs 40000 is longer than requestTimeoutMs 30000/,
+    );
     server = await startAdminServer({ port: 0, host: '127.0.0.1', logger: silentLogger });
   });
 });
