@@ -1,6 +1,7 @@
 import { type AdminServer, startAdminServer } from '../../agent';
-import { fakeCgroup, silentLogger } from './helpers/fake-cgroup';
+import { fakeCgroup } from './helpers/fake-cgroup';
 import { parsePrometheusText, promtoolCheckMetrics, sampleValue } from './helpers/prometheus-text';
+import { silentLogger } from './helpers/silent-logger';
 
 describe('GET /metrics', () => {
   let server: AdminServer;

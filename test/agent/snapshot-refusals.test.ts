@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AdminServer, startAdminServer } from '../../agent';
 import { signToken } from '../../protocol';
-import { fakeCgroup, silentLogger } from './helpers/fake-cgroup';
+import { fakeCgroup } from './helpers/fake-cgroup';
 import { parsePrometheusText, sampleValue } from './helpers/prometheus-text';
+import { silentLogger } from './helpers/silent-logger';
 
 const secret = 'current-secret-'.padEnd(48, 'x');
 const taskId = 'task-refusals';

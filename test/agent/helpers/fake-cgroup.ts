@@ -2,8 +2,6 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const silentLogger = { info: () => undefined, warn: () => undefined };
-
 /** Writes cgroup files under a temp dir: `files` maps paths relative to the cgroup root to contents. */
 export async function fakeCgroup(
   files: Record<string, string>,
