@@ -1,9 +1,9 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AdminServer, startAdminServer } from '../../agent';
 import { signToken } from '../../protocol';
-import { fakeCgroup } from './helpers/fake-cgroup';
+import { fakeCgroup, removeFakeCgroups } from './helpers/fake-cgroup';
 import { parsePrometheusText, sampleValue } from './helpers/prometheus-text';
 import { silentLogger } from './helpers/silent-logger';
 
@@ -33,6 +33,8 @@ async function snapshotCount(server: AdminServer, result: string) {
 }
 
 describe('POST /heap/snapshot refusals (no capture happens)', () => {
+  afterAll(removeFakeCgroups);
+
   let server: AdminServer;
   let snapshotDir: string;
 
@@ -43,6 +45,7 @@ describe('POST /heap/snapshot refusals (no capture happens)', () => {
   afterEach(async () => {
     await server?.close();
     expect(await readdir(snapshotDir)).toEqual([]);
+    await rm(snapshotDir, { recursive: true, force: true });
   });
 
   it('answers 503 disabled when no secret is configured, and says so in the log', async () => {
