@@ -1,17 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AdminHandlerOptions } from './options';
-import { createAdminEndpoints } from './request-handler';
+import { type AdminRequestListener, createAdminEndpoints } from './request-handler';
 
-/** Express/Connect style (also a plain `http.createServer` listener): calls `next()` for other paths, else 404. */
-export type AdminRequestHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
-
-/** The part of a Koa context the middleware uses, so the agent does not depend on Koa. */
+/** The part of a Koa context the handler uses, so the agent does not depend on Koa. */
 export interface KoaLikeContext {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   respond?: boolean;
 }
 export type KoaLikeMiddleware = (ctx: KoaLikeContext, next: () => Promise<unknown>) => Promise<void>;
+export type ConnectLikeHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
+
+/**
+ * Mountable admin endpoints. Called as `(req, res, next?)` (Express, Connect, a plain `http.createServer`
+ * listener): other paths go to `next()`, or get 404 without one. Called as `(ctx, next)` (Koa): other paths go to
+ * `next()`.
+ */
+export type AdminRequestHandler = ConnectLikeHandler & KoaLikeMiddleware;
 
 function warnAboutLoadBalancer(options: AdminHandlerOptions): void {
   const prefix = options.pathPrefix ?? '';
@@ -22,13 +27,7 @@ function warnAboutLoadBalancer(options: AdminHandlerOptions): void {
   );
 }
 
-/**
- * The admin endpoints for an app that cannot open a second port, as Express middleware:
- * `app.use(createAdminRequestHandler({ pathPrefix: '/_heapwatch', ... }))`.
- */
-export function createAdminRequestHandler(options: AdminHandlerOptions = {}): AdminRequestHandler {
-  const { listener } = createAdminEndpoints(options);
-  warnAboutLoadBalancer(options);
+function connectStyle(listener: AdminRequestListener): ConnectLikeHandler {
   return (req, res, next) => {
     listener(req, res).then(
       (handled) => {
@@ -41,10 +40,7 @@ export function createAdminRequestHandler(options: AdminHandlerOptions = {}): Ad
   };
 }
 
-/** The same endpoints as Koa middleware: `app.use(createAdminKoaMiddleware({ pathPrefix: '/_heapwatch', ... }))`. */
-export function createAdminKoaMiddleware(options: AdminHandlerOptions = {}): KoaLikeMiddleware {
-  const { listener } = createAdminEndpoints(options);
-  warnAboutLoadBalancer(options);
+function koaStyle(listener: AdminRequestListener): KoaLikeMiddleware {
   return async (ctx, next) => {
     if (await listener(ctx.req, ctx.res)) {
       ctx.respond = false; // the agent wrote the response itself (it streams snapshots from disk)
@@ -52,6 +48,28 @@ export function createAdminKoaMiddleware(options: AdminHandlerOptions = {}): Koa
     }
     await next();
   };
+}
+
+/**
+ * The admin endpoints for an app that cannot open a second port, usable by Express and Koa alike:
+ * `app.use(createAdminRequestHandler({ pathPrefix: '/_heapwatch', ... }))`. Logs a warning on every mount.
+ */
+export function createAdminRequestHandler(options: AdminHandlerOptions = {}): AdminRequestHandler {
+  const { listener } = createAdminEndpoints(options);
+  warnAboutLoadBalancer(options);
+  const connect = connectStyle(listener);
+  const koa = koaStyle(listener);
+  // Koa calls middleware with (ctx, next); Express with (req, res, next): the second argument tells them apart.
+  const handler = (first: IncomingMessage | KoaLikeContext, second: unknown, third?: (error?: unknown) => void) =>
+    typeof second === 'function'
+      ? koa(first as KoaLikeContext, second as () => Promise<unknown>)
+      : connect(first as IncomingMessage, second as ServerResponse, third);
+  return handler as AdminRequestHandler;
+}
+
+/** The same endpoints, typed as Koa middleware only. */
+export function createAdminKoaMiddleware(options: AdminHandlerOptions = {}): KoaLikeMiddleware {
+  return createAdminRequestHandler(options);
 }
 
 function sendNotFound(res: ServerResponse): void {

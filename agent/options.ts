@@ -17,7 +17,10 @@ export interface AdminHandlerOptions extends HeadroomOptions {
   readonly previousSecret?: string;
   /** This task's id; tokens are bound to it. @default - the hostname */
   readonly taskId?: string;
-  /** Directory for the spooled snapshot file. @default - a new private directory under os.tmpdir() */
+  /**
+   * Directory for the spooled snapshot file.
+   * @default - a private `heapwatch-<pid>-XXXXXX` directory under os.tmpdir(); dead agents' ones are swept
+   */
   readonly snapshotDir?: string;
   /** Registry served at `/metrics`; pass prom-client's global `register` to include your own metrics. @default - a new registry */
   readonly registry?: Registry;
@@ -86,4 +89,9 @@ export function validateServerOptions(options: AdminServerOptions): void {
   assertPositive('requestTimeoutMs', options.requestTimeoutMs);
   assertPositive('socketIdleTimeoutMs', options.socketIdleTimeoutMs);
   assertPositive('maxHeaderSizeBytes', options.maxHeaderSizeBytes);
+  const headers = options.headersTimeoutMs ?? 10_000;
+  const request = options.requestTimeoutMs ?? 30_000;
+  if (headers > request) {
+    throw new Error(`headersTimeoutMs ${headers} is longer than requestTimeoutMs ${request}: make it shorter or equal`);
+  }
 }

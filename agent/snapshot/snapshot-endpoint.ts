@@ -1,8 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { NonceCache, nowInSeconds, snapshotFileName, verifyToken } from '../../protocol';
 import type { SnapshotCounter } from '../metrics';
@@ -10,6 +9,7 @@ import type { AgentLogger } from '../options';
 import { sendJson } from '../respond';
 import { captureRetryAfterSeconds, type ReleaseCapture, tryAcquireCapture } from './capture-lock';
 import { checkCaptureHeadroom, type HeadroomOptions } from './headroom';
+import { createPrivateSnapshotDir } from './private-dir';
 import { SNAPSHOT_CHUNK_BYTES, spoolHeapSnapshot } from './spool';
 
 export interface SnapshotEndpointOptions {
@@ -71,7 +71,7 @@ export class SnapshotEndpoint {
 
   private snapshotDir(): Promise<string> {
     if (this.options.snapshotDir) return Promise.resolve(this.options.snapshotDir);
-    this.ownDir ??= mkdtemp(join(tmpdir(), 'heapwatch-'));
+    this.ownDir ??= createPrivateSnapshotDir(tmpdir());
     return this.ownDir;
   }
 

@@ -1,7 +1,9 @@
 import { readContainerMemory } from '../../agent';
-import { fakeCgroup } from './helpers/fake-cgroup';
+import { fakeCgroup, removeFakeCgroups } from './helpers/fake-cgroup';
 
 describe('readContainerMemory', () => {
+  afterAll(removeFakeCgroups);
+
   it('reads cgroup v2 memory.max and memory.current', async () => {
     // Prepare
     const paths = await fakeCgroup({ 'memory.max': '536870912\n', 'memory.current': '123456789\n' });

@@ -1,8 +1,11 @@
 import { type AdminServer, startAdminServer } from '../../agent';
-import { fakeCgroup, silentLogger } from './helpers/fake-cgroup';
+import { fakeCgroup, removeFakeCgroups } from './helpers/fake-cgroup';
 import { parsePrometheusText, promtoolCheckMetrics, sampleValue } from './helpers/prometheus-text';
+import { silentLogger } from './helpers/silent-logger';
 
 describe('GET /metrics', () => {
+  afterAll(removeFakeCgroups);
+
   let server: AdminServer;
 
   afterEach(async () => {

@@ -57,12 +57,13 @@ describe('admin endpoints mounted in an existing app', () => {
     expect((await fetch(`${url}/elsewhere`)).status).toBe(404);
   });
 
-  it('works as Koa middleware, leaving the rest of the app alone', async () => {
+  it.each([
+    ['createAdminRequestHandler', createAdminRequestHandler],
+    ['createAdminKoaMiddleware', createAdminKoaMiddleware],
+  ])('works as Koa middleware (%s), leaving the rest of the app alone', async (_name, create) => {
     // Prepare
     const app = new Koa();
-    app.use(
-      createAdminKoaMiddleware({ pathPrefix: '/_heapwatch', logger: { info: () => undefined, warn: () => undefined } }),
-    );
+    app.use(create({ pathPrefix: '/_heapwatch', logger: { info: () => undefined, warn: () => undefined } }));
     app.use((ctx) => {
       ctx.body = 'shop';
     });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminServerOptionsFromEnv, resolveTaskId, taskIdFromArn, taskIdFromHostname } from '../../agent';
-import { silentLogger } from './helpers/fake-cgroup';
+import { silentLogger } from './helpers/silent-logger';
 
 /** A loopback stand-in for the ECS task metadata endpoint v4. */
 async function startMetadataEndpoint(answer: (path: string) => [number, unknown]): Promise<Server> {

@@ -1,10 +1,11 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AdminServer, startAdminServer } from '../../agent';
 import { signToken } from '../../protocol';
-import { fakeCgroup, silentLogger } from './helpers/fake-cgroup';
+import { fakeCgroup, removeFakeCgroups } from './helpers/fake-cgroup';
 import { parsePrometheusText, sampleValue } from './helpers/prometheus-text';
+import { silentLogger } from './helpers/silent-logger';
 
 const secret = 'current-secret-'.padEnd(48, 'x');
 const taskId = 'task-refusals';
@@ -32,6 +33,8 @@ async function snapshotCount(server: AdminServer, result: string) {
 }
 
 describe('POST /heap/snapshot refusals (no capture happens)', () => {
+  afterAll(removeFakeCgroups);
+
   let server: AdminServer;
   let snapshotDir: string;
 
@@ -42,6 +45,7 @@ describe('POST /heap/snapshot refusals (no capture happens)', () => {
   afterEach(async () => {
     await server?.close();
     expect(await readdir(snapshotDir)).toEqual([]);
+    await rm(snapshotDir, { recursive: true, force: true });
   });
 
   it('answers 503 disabled when no secret is configured, and says so in the log', async () => {
@@ -138,6 +142,9 @@ describe('POST /heap/snapshot refusals (no capture happens)', () => {
     await expect(startAdminServer({ port: 0, taskId: 'a/b', logger: silentLogger })).rejects.toThrow(/task id "a\/b"/);
     await expect(startAdminServer({ port: 0, captureMemoryFactor: -1, logger: silentLogger })).rejects.toThrow(
       /captureMemoryFactor -1 is invalid/,
+    );
+    await expect(startAdminServer({ port: 0, headersTimeoutMs: 40_000, logger: silentLogger })).rejects.toThrow(
+      /headersTimeoutMs 40000 is longer than requestTimeoutMs 30000/,
     );
     server = await startAdminServer({ port: 0, host: '127.0.0.1', logger: silentLogger });
   });

@@ -1,6 +1,6 @@
 import { type DemoService, LEAKS, leakNames, startDemo } from '../../demo';
 import { findLeak } from '../../demo/leaks';
-import { silentLogger } from '../agent/helpers/fake-cgroup';
+import { silentLogger } from '../agent/helpers/silent-logger';
 
 describe('startDemo', () => {
   let demo: DemoService;

@@ -1,8 +1,13 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const silentLogger = { info: () => undefined, warn: () => undefined };
+const created: string[] = [];
+
+/** Removes every fake cgroup made so far (call in afterAll). */
+export async function removeFakeCgroups(): Promise<void> {
+  await Promise.all(created.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
 
 /** Writes cgroup files under a temp dir: `files` maps paths relative to the cgroup root to contents. */
 export async function fakeCgroup(
@@ -10,6 +15,7 @@ export async function fakeCgroup(
   procSelfCgroup = '0::/\n',
 ): Promise<{ cgroupRoot: string; procSelfCgroup: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'heapwatch-cgroup-'));
+  created.push(dir);
   const cgroupRoot = join(dir, 'sys-fs-cgroup');
   for (const [relative, content] of Object.entries(files)) {
     const path = join(cgroupRoot, relative);
