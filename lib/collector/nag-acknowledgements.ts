@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 
 const WILDCARD_REASON =
-  'Scoped wildcards only: objects under <cluster>/ of the snapshot bucket (grantRead/grantPut/grantDelete action groups), ' +
+  'Scoped resource wildcards only, never a wildcard action: objects under <cluster>/ of the snapshot bucket, ' +
   'tasks of this cluster (ListTasks takes no resource, so it has an ecs:cluster condition), executions and versions of ' +
   'this collector’s own state machine and functions, the AWS managed SNS key by alias, and the X-Ray/log-delivery ' +
   'actions of Step Functions, which take no resource.';

@@ -179,12 +179,31 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
       );
     }
     props.secret.grantRead(capture, ['AWSCURRENT', 'AWSPREVIOUS']);
-    bucket.grantPut(capture, objects);
-    bucket.grantRead(capture, objects);
-    bucket.grantDelete(capture, objects);
-    bucket.grantRead(analyze, objects);
-    bucket.grantPut(analyze, objects);
-    this.reportTopic.grantPublish(analyze);
+    // Exact actions rather than the grantRead/grantPut action groups (s3:GetObject*, s3:Abort*, kms:GenerateDataKey*):
+    // multipart upload needs PutObject and AbortMultipartUpload, the size check HeadObject (GetObject), a corrupt
+    // snapshot DeleteObject; the analysis reads snapshots and writes reports.
+    const objectArns = [bucket.arnForObjects(objects)];
+    capture.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:GetObject', 's3:DeleteObject'],
+        resources: objectArns,
+      }),
+    );
+    analyze.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: objectArns }),
+    );
+    for (const key of [bucket.encryptionKey, this.reportTopic.masterKey]) {
+      if (key === undefined) continue;
+      const users = key === bucket.encryptionKey ? [capture, analyze] : [analyze];
+      for (const fn of users) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }),
+        );
+      }
+    }
+    analyze.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.reportTopic.topicArn] }),
+    );
     this.stateMachine.grantStartExecution(trigger);
     trigger.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [this.stateMachine.stateMachineArn] }),
