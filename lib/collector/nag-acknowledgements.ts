@@ -1,6 +1,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
+import { flattenNagResource } from '../nag/acknowledge-wildcards';
 
 const WILDCARD_REASON =
   'Scoped resource wildcards only, never a wildcard action: objects under <cluster>/ of the snapshot bucket, ' +
@@ -24,7 +25,7 @@ export function acknowledgeScopedWildcards(roles: readonly (iam.IRole | undefine
         if (typeof action === 'string' && action.includes('*')) ids.add(`AwsSolutions-IAM5[Action::${action}]`);
       }
       for (const resource of asList(statement.Resource)) {
-        const flat = flatten(resource);
+        const flat = flattenNagResource(resource);
         if (flat.includes('*')) ids.add(`AwsSolutions-IAM5[Resource::${flat}]`);
       }
     }
@@ -53,21 +54,4 @@ interface Statement {
 
 function asList(value: unknown): unknown[] {
   return Array.isArray(value) ? value : value === undefined ? [] : [value];
-}
-
-function flatten(node: unknown): string {
-  if (typeof node === 'string') return node;
-  if (node && typeof node === 'object') {
-    const record = node as Record<string, unknown>;
-    if (Array.isArray(record['Fn::Join'])) {
-      const [delimiter, items] = record['Fn::Join'] as [string, unknown[]];
-      return items.map(flatten).join(delimiter);
-    }
-    if (Array.isArray(record['Fn::GetAtt'])) {
-      const [resource, attribute] = record['Fn::GetAtt'] as [unknown, unknown];
-      return `<${flatten(resource)}.${flatten(attribute)}>`;
-    }
-    if (record.Ref !== undefined) return `<${flatten(record.Ref)}>`;
-  }
-  return JSON.stringify(node);
 }

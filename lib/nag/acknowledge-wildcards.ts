@@ -10,13 +10,14 @@ export function acknowledgeWildcardResources(scope: IConstruct, resources: reado
   const stack = Stack.of(scope);
   for (const resource of resources) {
     Validations.of(scope).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${flatten(stack.resolve(resource))}]`,
+      id: `AwsSolutions-IAM5[Resource::${flattenNagResource(stack.resolve(resource))}]`,
       reason,
     });
   }
 }
 
-function flatten(node: unknown): string {
+/** A resolved CloudFormation value written the way cdk-nag names it in a finding id. */
+export function flattenNagResource(node: unknown): string {
   if (typeof node === 'string') {
     return node.replace(/\$\{/g, '<').replace(/}/g, '>');
   }
@@ -24,14 +25,14 @@ function flatten(node: unknown): string {
     const record = node as Record<string, unknown>;
     if (Array.isArray(record['Fn::Join'])) {
       const [delimiter, items] = record['Fn::Join'] as [string, unknown[]];
-      return items.map(flatten).join(delimiter);
+      return items.map(flattenNagResource).join(delimiter);
     }
     if (Array.isArray(record['Fn::GetAtt'])) {
       const [resource, attribute] = record['Fn::GetAtt'] as [unknown, unknown];
-      return `<${flatten(resource)}.${flatten(attribute)}>`;
+      return `<${flattenNagResource(resource)}.${flattenNagResource(attribute)}>`;
     }
     if (record.Ref !== undefined) {
-      return `<${flatten(record.Ref)}>`;
+      return `<${flattenNagResource(record.Ref)}>`;
     }
   }
   return JSON.stringify(node);
