@@ -1,13 +1,5 @@
 import { ProcessGroup } from '../../drill/child-processes';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { processAlive } from '../support/process-alive';
 
 describe('ProcessGroup', () => {
   it('stops every process and hook, killing one that ignores SIGTERM', async () => {
@@ -25,8 +17,8 @@ describe('ProcessGroup', () => {
 
     await group.stopAll(500);
 
-    expect(alive(polite.child.pid ?? -1)).toBe(false);
-    expect(alive(stubborn.child.pid ?? -1)).toBe(false);
+    expect(processAlive(polite.child.pid ?? -1)).toBe(false);
+    expect(processAlive(stubborn.child.pid ?? -1)).toBe(false);
     expect(stubborn.child.signalCode).toBe('SIGKILL');
     expect(stubborn.output()).toContain('ignoring');
     expect(hookRan).toBe(true);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { processAlive } from '../support/process-alive';
 
 /**
  * The shortened drill that CI runs: the real demo, a real Prometheus, real load, real snapshots. Started like
@@ -34,15 +35,6 @@ function startDrill(args: string[]): { child: ChildProcess; done: Promise<DrillR
     child.once('exit', (code, signal) => resolveRun({ code, signal, stdout, stderr })),
   );
   return { child, done };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -82,7 +74,7 @@ describe('npm run drill (shortened)', () => {
     expect(readdirSync(outDir).filter((name) => name.endsWith('.heapsnapshot'))).toHaveLength(3);
     const demoPid = Number(/demo pid (\d+)/.exec(run.stderr)?.[1]);
     const prometheusUrl = /Prometheus at (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stderr)?.[1] ?? '';
-    expect(alive(demoPid)).toBe(false);
+    expect(processAlive(demoPid)).toBe(false);
     expect(await answers(`${prometheusUrl}/-/ready`)).toBe(false);
   }, 240_000);
 
@@ -98,13 +90,13 @@ describe('npm run drill (shortened)', () => {
     });
     const demoPid = Number(/demo pid (\d+)/.exec(stderr)?.[1]);
     const prometheusUrl = /Prometheus at (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1] ?? '';
-    expect(alive(demoPid)).toBe(true);
+    expect(processAlive(demoPid)).toBe(true);
 
     child.kill('SIGINT');
     const run = await done;
 
     expect(run.code).toBe(130);
-    expect(alive(demoPid)).toBe(false);
+    expect(processAlive(demoPid)).toBe(false);
     expect(await answers(`${prometheusUrl}/-/ready`)).toBe(false);
   }, 120_000);
 });
