@@ -1,8 +1,10 @@
 /**
- * npm run bench:collector — streams a 2 GiB synthetic heap snapshot from a loopback agent through the collector's
- * capture path (signed POST → sha256 → multipart Upload) into a real S3-compatible server (s3rver), in a child process
- * whose peak RSS (VmHWM) is read at the end. Baseline in the same run: a raw loopback copy of the same bytes from the
- * same server to a file (what `curl -o` does), also in a child process.
+ * npm run bench:collector [-- --size 256M] — streams a 2 GiB synthetic heap snapshot from a loopback agent through the
+ * collector's capture path (signed POST → sha256 → multipart Upload) into two S3-compatible servers, each in its own
+ * process: a minimal sink (bench/collector/s3-sink.ts: parts written to files, completion without copying, as S3) that
+ * measures the collector, and s3rver for reference (its CompleteMultipartUpload rewrites every byte). Every path runs
+ * in a child process whose peak RSS (VmHWM) is read at the end. Baseline in the same run: a raw loopback copy of the
+ * same bytes from the same server to a file (what `curl -o` does).
  *
  * The "agent" here is a small protocol-v1 server (verifyToken + headers) streaming a file generated in /tmp, because a
  * real 2 GiB snapshot needs a ~1 GB heap and minutes of V8 time; the collector cannot tell the difference.
@@ -10,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,14 +23,17 @@ import { pipeline } from 'node:stream/promises';
 import { build } from 'esbuild';
 import S3rver from 's3rver';
 import { NonceCache, verifyToken } from '../protocol';
+import { S3Sink } from './collector/s3-sink';
+import { parseSize, sizeArgument } from './collector/size';
 import { type ChildResult, BENCH_SECRET as SECRET, BENCH_TASK_ID as TASK_ID } from './collector-child';
 
-const SIZE_BYTES = Number(process.env.BENCH_SIZE_BYTES ?? 2 * 1024 ** 3);
+const SIZE_BYTES = parseSize(sizeArgument() ?? process.env.BENCH_SIZE_BYTES ?? '2G');
 const WORK_DIR = join(tmpdir(), 'heapwatch-bench-collector');
+const BUCKET = 'snapshots';
 
 /**
- * The child is bundled with esbuild like the Lambda is and run by plain `node`, so its RSS is the capture's, not tsx's
- * (tsx alone adds ~37 MB).
+ * The child is bundled with esbuild like the Lambda is (CJS, minified) and run by plain `node`, so its RSS is the
+ * capture's, not tsx's (tsx alone adds ~37 MB).
  */
 async function bundleChild(): Promise<string> {
   const outfile = join(__dirname, 'out', 'collector-child.js');
@@ -38,6 +43,7 @@ async function bundleChild(): Promise<string> {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
+    minify: true,
     outfile,
     logLevel: 'warning',
   });
@@ -98,11 +104,9 @@ async function startFileAgent(file: { path: string; sha256: string }): Promise<{
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
-async function runChild(
-  script: string,
-  mode: 'capture' | 'raw' | 'raw-put' | 'raw-upload',
-  env: Record<string, string>,
-): Promise<ChildResult> {
+type ChildMode = 'capture' | 'raw' | 'raw-put' | 'raw-upload';
+
+async function runChild(script: string, mode: ChildMode, env: Record<string, string>): Promise<ChildResult> {
   const flags = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
   const child = spawn(process.execPath, [...flags, script], {
     env: { ...process.env, ...env, BENCH_CHILD: mode },
@@ -117,69 +121,113 @@ async function runChild(
   return JSON.parse(output.trim().split('\n').pop() ?? '{}') as ChildResult;
 }
 
+/** An S3-compatible server in its own process (S3 is its own system), printing its port on its first line. */
+async function startS3Process(role: 's3rver' | 's3-sink', directory: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', __filename], {
+    env: { ...process.env, BENCH_ROLE: role, BENCH_S3_DIR: directory },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill();
+      await once(child, 'exit');
+    }
+  };
+  /** utime + stime from /proc/<pid>/stat, in clock ticks of 10 ms. */
+  const cpuSeconds = () => {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  try {
+    const [portLine] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+    return { endpoint: `http://127.0.0.1:${Number(portLine)}`, stop, cpuSeconds };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 async function main(): Promise<void> {
   const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
   const file = await syntheticSnapshot();
-  const s3Dir = await mkdtemp(join(WORK_DIR, 's3rver-'));
-  // Its own process, as S3 is its own system: it must not share an event loop with the loopback agent.
-  const s3rver = spawn(process.execPath, ['--import', 'tsx', __filename], {
-    env: { ...process.env, BENCH_ROLE: 's3rver', BENCH_S3_DIR: s3Dir },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const s3rverDir = await mkdtemp(join(WORK_DIR, 's3rver-'));
+  const sinkDir = await mkdtemp(join(WORK_DIR, 'sink-'));
+  const servers: Awaited<ReturnType<typeof startS3Process>>[] = [];
   let agent: Awaited<ReturnType<typeof startFileAgent>> | undefined;
   try {
-    const [portLine] = (await once(createInterface({ input: s3rver.stdout }), 'line')) as [string];
-    const port = Number(portLine);
+    const sink = await startS3Process('s3-sink', sinkDir);
+    servers.push(sink);
+    const s3rver = await startS3Process('s3rver', s3rverDir);
+    servers.push(s3rver);
     agent = await startFileAgent(file);
     const script = await bundleChild();
-    const s3Env = { BENCH_AGENT_URL: agent.url, BENCH_S3_ENDPOINT: `http://127.0.0.1:${port}` };
-    const raw = await runChild(script, 'raw', { BENCH_AGENT_URL: agent.url, BENCH_OUT_DIR: WORK_DIR });
-    const rawPut = await runChild(script, 'raw-put', s3Env);
-    const rawUpload = await runChild(script, 'raw-upload', s3Env);
-    const capture = await runChild(script, 'capture', s3Env);
+    const agentUrl = agent.url;
+    /** The child's result plus the CPU the agent (this process) and the S3 server spent meanwhile: 2 cores are shared. */
+    const measure = async (mode: ChildMode, server?: (typeof servers)[number]) => {
+      const agentBefore = process.cpuUsage();
+      const serverBefore = server?.cpuSeconds() ?? 0;
+      const env: Record<string, string> = server ? { BENCH_S3_ENDPOINT: server.endpoint } : { BENCH_OUT_DIR: WORK_DIR };
+      const result = await runChild(script, mode, { BENCH_AGENT_URL: agentUrl, ...env });
+      const agentUsage = process.cpuUsage(agentBefore);
+      const agentCpu = (agentUsage.user + agentUsage.system) / 1e6;
+      return { ...result, agentCpu, serverCpu: (server?.cpuSeconds() ?? 0) - serverBefore };
+    };
+    const raw = await measure('raw');
+    const rawPut = await measure('raw-put', sink);
+    const rawUpload = await measure('raw-upload', sink);
+    const capture = await measure('capture', sink);
+    const captureS3rver = await measure('capture', s3rver);
     const rate = (result: ChildResult) => result.bytes / result.seconds;
-    const line = (label: string, result: ChildResult) =>
-      `${label.padEnd(52)} ${result.seconds.toFixed(1).padStart(6)} s ${mib(rate(result)).padStart(7)} MiB/s   peak RSS ${mib(result.peakRssBytes)} MiB`;
-    const completeSeconds = capture.completeSeconds ?? 0;
-    const streamingRate = capture.bytes / (capture.seconds - completeSeconds);
+    const cpu = (seconds: number) => seconds.toFixed(1).padStart(5);
+    const line = (label: string, result: Awaited<ReturnType<typeof measure>>) =>
+      `${label.padEnd(56)} ${result.seconds.toFixed(1).padStart(6)} s ${mib(rate(result)).padStart(7)} MiB/s   peak RSS ${mib(result.peakRssBytes).padStart(6)} MiB   CPU s: child ${cpu(result.cpuSeconds)}, agent ${cpu(result.agentCpu)}, S3 server ${cpu(result.serverCpu)}`;
     const percent = (value: number) => `${(value * 100).toFixed(0)} %`;
+    const s3rverComplete = captureS3rver.completeSeconds ?? 0;
     process.stdout.write(
       [
         `synthetic snapshot: ${file.path} (${mib(capture.bytes)} MiB), served by a protocol-v1 loopback server`,
-        line('raw loopback copy, HTTP → file (curl -o)', raw),
-        line('raw copy into the S3 server, one streaming PUT', rawPut),
-        line('raw multipart Upload into the S3 server (same parts)', rawUpload),
-        line('collector capture, HTTP → sha256 → multipart S3', capture),
-        `  of which CompleteMultipartUpload: ${completeSeconds.toFixed(1)} s (s3rver re-reads, re-hashes and concatenates every part; S3 does not)`,
-        `  CPU time of the collector process: ${capture.cpuSeconds.toFixed(1)} s`,
-        `collector / raw loopback copy:       ${percent(rate(capture) / rate(raw))} (goal ≥ 80 %); until the last part was stored: ${percent(streamingRate / rate(raw))}`,
-        `collector / raw copy into S3 server: ${percent(rate(capture) / rate(rawPut))} (one PUT), ${percent(rate(capture) / rate(rawUpload))} (same multipart Upload: the collector's own overhead)`,
-        `collector peak RSS (VmHWM): ${mib(capture.peakRssBytes)} MiB (goal ≤ 150 MiB); the same bundle idle after loading: ${mib(raw.peakRssBytes)} MiB`,
+        line('raw loopback copy, HTTP → file (curl -o): the baseline', raw),
+        line('raw copy into the sink, one streaming PutObject', rawPut),
+        line('raw multipart Upload into the sink (same parts)', rawUpload),
+        line('collector capture → sink (token, sha256, multipart)', capture),
+        line('collector capture → s3rver (reference)', captureS3rver),
+        `  of which s3rver's CompleteMultipartUpload: ${s3rverComplete.toFixed(1)} s (re-reads, re-hashes and concatenates every part; S3 and the sink do not); the sink's: ${(capture.completeSeconds ?? 0).toFixed(1)} s`,
+        `collector → sink / raw loopback copy: ${percent(rate(capture) / rate(raw))} (goal ≥ 80 %)`,
+        `collector → sink / raw PutObject into the sink: ${percent(rate(capture) / rate(rawPut))}; / same multipart Upload: ${percent(rate(capture) / rate(rawUpload))} (the collector's own overhead)`,
+        `collector → s3rver / raw loopback copy: ${percent(rate(captureS3rver) / rate(raw))}`,
+        `collector peak RSS (VmHWM): ${mib(capture.peakRssBytes)} MiB → sink, ${mib(captureS3rver.peakRssBytes)} MiB → s3rver (goal ≤ 150 MiB); the same bundle after a raw copy: ${mib(raw.peakRssBytes)} MiB`,
         '',
       ].join('\n'),
     );
   } finally {
     agent?.close();
-    s3rver.kill();
-    await once(s3rver, 'exit');
-    await rm(s3Dir, { recursive: true, force: true });
+    for (const server of servers) await server.stop();
+    await rm(s3rverDir, { recursive: true, force: true });
+    await rm(sinkDir, { recursive: true, force: true });
   }
 }
 
-/** Role of a child: the S3 server, printing its port. */
-async function serveS3(): Promise<void> {
+/** Role of a child: an S3-compatible server, printing its port. */
+async function serveS3(role: string): Promise<void> {
+  const directory = process.env.BENCH_S3_DIR ?? WORK_DIR;
+  if (role === 's3-sink') {
+    const { port } = await new S3Sink({ directory, bucket: BUCKET }).listen();
+    process.stdout.write(`${port}\n`);
+    return;
+  }
   const server = new S3rver({
     address: '127.0.0.1',
     port: 0,
     silent: true,
-    directory: process.env.BENCH_S3_DIR,
-    configureBuckets: [{ name: 'snapshots', configs: [] }],
+    directory,
+    configureBuckets: [{ name: BUCKET, configs: [] }],
   });
   const { port } = await server.run();
   process.stdout.write(`${port}\n`);
 }
 
-(process.env.BENCH_ROLE === 's3rver' ? serveS3() : main()).catch((error: unknown) => {
+const role = process.env.BENCH_ROLE;
+(role === undefined ? main() : serveS3(role)).catch((error: unknown) => {
   process.stderr.write(`bench:collector failed: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
 });
