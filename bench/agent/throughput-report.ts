@@ -21,6 +21,10 @@ export function throughputReport(t: ThroughputResult): string {
     `- load generator CPU busy ${percent(t.loadGeneratorBusy)} while loading`,
     `- **throughput with / without, median of per-round ratios ${spread(t.ratio)}** (goal ≥ 99%)`,
     `- noise floor, control / without measured the same way: ${spread(t.controlRatio)}`,
-    `- CPU per request without / with: ${spread(t.cpuRatio)}; control: ${spread(t.controlCpuRatio)}\n`,
+    `- CPU per request without / with: ${spread(t.cpuRatio)}; control: ${spread(t.controlCpuRatio)}`,
+    `- over all rounds: requests with / without ${percent(t.withAgent.requests / t.withoutAgent.requests)}, ` +
+      `control ${percent(t.control.requests / t.withoutAgent.requests)}; CPU per request without / with ` +
+      `${percent(t.withoutAgent.cpuMicrosPerRequest / t.withAgent.cpuMicrosPerRequest)}, control ` +
+      `${percent(t.withoutAgent.cpuMicrosPerRequest / t.control.cpuMicrosPerRequest)}\n`,
   ].join('\n');
 }
