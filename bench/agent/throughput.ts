@@ -77,7 +77,7 @@ function scrapeEverySecond(adminUrl: string, counts: { scrapes: number; failedSc
  * The demo with its agent (scraped every second, 15× Prometheus's usual rate) vs the same app alone, and a second
  * copy of the app alone as a control. All three servers share one pinned core and are loaded one at a time (order
  * ABC, CBA, … so position effects hit the agent and the control alike) by autocannon pinned to the other core;
- * ratios are taken per round, so drift between rounds cancels out.
+ * ratios are taken per round, so drift between rounds cancels out. BENCH_SCRAPE=0 leaves the scrapes out.
  */
 export async function measureThroughput(secret: string, rounds = 20, runSeconds = 2): Promise<ThroughputResult> {
   const cores = planCores();
@@ -99,7 +99,10 @@ export async function measureThroughput(secret: string, rounds = 20, runSeconds 
       const order = round % 2 === 0 ? SIDES : [...SIDES].reverse();
       for (const side of order) {
         const target = children[side];
-        const scraper = side === 'withAgent' ? scrapeEverySecond(target.ready.adminUrl!, counts) : undefined;
+        const scraper =
+          side === 'withAgent' && process.env.BENCH_SCRAPE !== '0'
+            ? scrapeEverySecond(target.ready.adminUrl!, counts)
+            : undefined;
         const cpuBefore = cpuRunMsOf(target.child.pid!);
         const loadCpuBefore = process.cpuUsage();
         const result = await load(target.ready.siteUrl, { duration: runSeconds });
