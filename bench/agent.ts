@@ -1,5 +1,6 @@
 // npm run bench:agent — the agent's cost: demo throughput with vs without it, /metrics render time, and capture
 // time and peak memory vs a bare v8.writeHeapSnapshot for three heap sizes (calibrates the headroom guard).
+// `npm run bench:agent -- --only throughput` runs the throughput part alone (≈ 2.5 minutes).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { type HeapSizeResult, measureCaptures } from './agent/capture';
 import { MiB, mb, median, memoryOf, seconds } from './agent/measure';
 import { measureMetricsRender } from './agent/metrics-render';
 import { measureThroughput } from './agent/throughput';
+import { throughputReport } from './agent/throughput-report';
 
 const secret = 'bench-secret-'.padEnd(64, 'b');
 // The first snapshot of a process is slower (it faults in ~8× heapUsed of fresh pages), so ratios leave out
@@ -16,7 +18,6 @@ const HEAP_SIZES: ReadonlyArray<[number, ReadonlyArray<'agent' | 'bare'>]> = [
   [150, ['agent', 'bare', 'agent']],
   [300, ['agent']],
 ];
-const percent = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
 
 function captureRow(heap: HeapSizeResult): { row: string; ratio?: number; headersRatio?: number } {
   const [first, ...rest] = heap.samples;
@@ -47,7 +48,24 @@ function captureRow(heap: HeapSizeResult): { row: string; ratio?: number; header
   };
 }
 
+function writeResults(results: object): void {
+  mkdirSync(join(__dirname, 'out'), { recursive: true });
+  writeFileSync(join(__dirname, 'out', 'agent.json'), JSON.stringify(results, null, 2));
+}
+
+function parseOnly(args: readonly string[]): boolean {
+  const index = args.indexOf('--only');
+  if (index === -1) return false;
+  if (args[index + 1] !== 'throughput') {
+    throw new Error(
+      `--only ${args[index + 1] ?? '(missing)'}: the only part that runs alone is "throughput"; use --only throughput`,
+    );
+  }
+  return true;
+}
+
 async function main(): Promise<void> {
+  const onlyThroughput = parseOnly(process.argv.slice(2));
   const started = Date.now();
   const snapshotDir = mkdtempSync(join(tmpdir(), 'heapwatch-bench-'));
   try {
@@ -57,18 +75,14 @@ async function main(): Promise<void> {
     );
 
     const t = await measureThroughput(secret);
-    const side = (name: string, r: typeof t.withAgent) =>
-      `- ${name}: ${r.requests} requests, worst p99 ${r.worstP99Ms} ms, ${r.cpuMicrosPerRequest.toFixed(1)} µs CPU/request, peak RSS ${r.peakRssMiB.toFixed(0)} MB`;
-    console.log(
-      `### Demo throughput with the agent vs without (autocannon, 10 connections, ${t.rounds} rounds × 3 rotating ${t.runSeconds} s runs)\n`,
-    );
-    console.log(side(`with agent (/metrics scraped ${t.scrapes}× at 1/s, ${t.failedScrapes} failed)`, t.withAgent));
-    console.log(side('without agent', t.withoutAgent));
-    console.log(side('control (a second process without agent)', t.control));
-    console.log(
-      `- **throughput with / without ${percent(t.ratio)}** (median of rounds ${percent(t.medianRoundRatio)}); ` +
-        `noise floor control / without ${percent(t.controlRatio)}; CPU-per-request without / with ${percent(t.cpuRatio)} (goal ≥ 99%)\n`,
-    );
+    console.log(throughputReport(t));
+    if (onlyThroughput) {
+      writeResults({ throughput: t });
+      console.log(
+        `- load average now ${loadavg()[0].toFixed(1)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      );
+      return;
+    }
 
     const render = await measureMetricsRender();
     const line = (name: string, r: typeof render.agent) =>
@@ -100,8 +114,7 @@ async function main(): Promise<void> {
       `- bench process peak RSS ${(memoryOf(process.pid).peakRss / MiB).toFixed(0)} MB; load average now ${loadavg()[0].toFixed(1)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );
 
-    mkdirSync(join(__dirname, 'out'), { recursive: true });
-    writeFileSync(join(__dirname, 'out', 'agent.json'), JSON.stringify({ throughput: t, render, heaps }, null, 2));
+    writeResults({ throughput: t, render, heaps });
   } finally {
     rmSync(snapshotDir, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 // Benchmark child: the demo shop with its agent (BENCH_WITH_AGENT=1) or the same Koa app alone (0).
+// BENCH_DEFAULT_METRICS=0 leaves out prom-client's default metrics, to tell their cost from the agent's own.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDemoApp, findLeak, startDemo } from '../../demo';
@@ -10,7 +11,10 @@ async function main(): Promise<void> {
       adminPort: 0,
       secret: process.env.BENCH_SECRET,
       taskId: 'bench-demo',
-      admin: { logger: { info: () => undefined, warn: () => undefined } },
+      admin: {
+        collectDefaultMetrics: process.env.BENCH_DEFAULT_METRICS !== '0',
+        logger: { info: () => undefined, warn: () => undefined },
+      },
     });
     process.send!({ type: 'ready', siteUrl: demo.siteUrl, adminUrl: demo.adminUrl });
   } else {

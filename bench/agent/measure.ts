@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 
@@ -98,10 +98,15 @@ export function download(
 export const mb = (bytes: number) => `${(bytes / MiB).toFixed(0)} MB`;
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-/** User + system CPU time a process has used so far, in ms (from /proc/<pid>/stat, 10 ms resolution). */
-export function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[11] and [12] are utime and stime (fields 14 and 15 of proc(5)), in clock ticks of 10 ms
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+/** CPU time all threads of a process have run so far, in ms with ns resolution (sum of each thread's /proc/<pid>/task/<tid>/schedstat). */
+export function cpuRunMsOf(pid: number): number {
+  let nanoseconds = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      nanoseconds += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between listing and reading; its time is lost either way
+    }
+  }
+  return nanoseconds / 1e6;
 }
