@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { TASK_LABELS, type TaskLabel } from '../grafana/queries';
+import { ECS_META_LABELS, SCRAPE_JOB_NAME, taskLabelRelabelConfigs } from '../grafana/scrape-labels';
+
+export { ECS_META_LABELS, SCRAPE_JOB_NAME } from '../grafana/scrape-labels';
 
 /** A real Prometheus (the Debian package's binary) on loopback, for the drill and integration tests. */
 
@@ -69,33 +72,12 @@ export interface PrometheusServer {
 }
 
 export const DEFAULT_PROMETHEUS_BINARY = '/usr/bin/prometheus';
-export const SCRAPE_JOB_NAME = 'heapwatch';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/**
- * Each target carries the meta labels ECS discovery gives a task (`__meta_ecs_cluster`, `__meta_ecs_service`,
- * `__meta_ecs_task_arn`), and the same relabelling as the AWS scraper (lib/scraper/scrape-config.ts) turns them into
- * `cluster`, `service`, `task_id` (the last segment of the task ARN) and `instance` = task id.
- */
-export const ECS_META_LABELS = {
-  cluster: '__meta_ecs_cluster',
-  service: '__meta_ecs_service',
-  taskArn: '__meta_ecs_task_arn',
-} as const;
 
 /** A task ARN as ECS writes it, for a loopback "task". */
 export function localTaskArn(cluster: string, taskId: string): string {
   return `arn:aws:ecs:local:000000000000:task/${cluster}/${taskId}`;
-}
-
-export function taskRelabelConfigs() {
-  return [
-    { source_labels: [ECS_META_LABELS.taskArn], regex: '.*/([^/]+)', target_label: 'task_id' },
-    { source_labels: [ECS_META_LABELS.service], target_label: 'service' },
-    { source_labels: [ECS_META_LABELS.cluster], target_label: 'cluster' },
-    { source_labels: ['task_id'], target_label: 'instance' },
-  ];
 }
 
 /** The prometheus.yml for the given targets and rules (exported so its shape can be asserted without a server). */
@@ -127,7 +109,7 @@ export function prometheusConfig(options: PrometheusServerOptions): string {
       evaluation_interval: options.evaluationInterval ?? '1s',
     },
     rule_files: (options.rulesFiles ?? []).map((file) => path.resolve(file)),
-    scrape_configs: [{ job_name: SCRAPE_JOB_NAME, static_configs, relabel_configs: taskRelabelConfigs() }],
+    scrape_configs: [{ job_name: SCRAPE_JOB_NAME, static_configs, relabel_configs: taskLabelRelabelConfigs() }],
   });
 }
 

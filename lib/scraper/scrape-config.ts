@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { type RelabelConfig, SCRAPE_JOB_NAME, taskLabelRelabelConfigs } from '../../grafana/scrape-labels';
 
 /** One watched ECS service: its name and the port its heapwatch agent serves `/metrics` on. */
 export interface ScrapeTarget {
@@ -21,10 +22,7 @@ export interface ScrapeConfigOptions {
   readonly refreshInterval?: string;
 }
 
-/** Job name of the heapwatch scrape; the rules and dashboards select on the labels below, not on the job. */
-export const SCRAPE_JOB_NAME = 'heapwatch';
-
-type RelabelConfig = Record<string, string | string[]>;
+export { SCRAPE_JOB_NAME } from '../../grafana/scrape-labels';
 
 /**
  * The Prometheus (≥ 3.8, agent mode) configuration: ECS discovery of one cluster, only the watched services, each
@@ -77,10 +75,7 @@ function relabelConfigs(targets: readonly ScrapeTarget[]): RelabelConfig[] {
       target_label: '__address__',
       replacement: `$1:${target.adminPort}`,
     })),
-    { source_labels: ['__meta_ecs_task_arn'], regex: '.*/([^/]+)', target_label: 'task_id' },
-    { source_labels: ['__meta_ecs_service'], target_label: 'service' },
-    { source_labels: ['__meta_ecs_cluster'], target_label: 'cluster' },
+    ...taskLabelRelabelConfigs(),
     { source_labels: ['__meta_ecs_availability_zone'], target_label: 'availability_zone' },
-    { source_labels: ['task_id'], target_label: 'instance' },
   ];
 }
