@@ -11,7 +11,7 @@ const WILDCARD_REASON =
 
 /**
  * Acknowledges cdk-nag AwsSolutions-IAM5 findings on the default policy of each role, finding by finding, from what
- * the policy actually holds — a wildcard added later is not acknowledged by accident. cdk-nag names a finding after
+ * the policy actually holds. Only resource wildcards are acknowledged: a wildcard action stays a finding. cdk-nag names a finding after
  * the flattened resource (`Resource::<Bucket.Arn>/<Cluster>/*`), so resources are flattened the same way.
  */
 export function acknowledgeScopedWildcards(roles: readonly (iam.IRole | undefined)[]): void {
@@ -21,9 +21,6 @@ export function acknowledgeScopedWildcards(roles: readonly (iam.IRole | undefine
     const document = Stack.of(policy).resolve(policy.document) as { Statement?: Statement[] };
     const ids = new Set<string>();
     for (const statement of document.Statement ?? []) {
-      for (const action of asList(statement.Action)) {
-        if (typeof action === 'string' && action.includes('*')) ids.add(`AwsSolutions-IAM5[Action::${action}]`);
-      }
       for (const resource of asList(statement.Resource)) {
         const flat = flattenNagResource(resource);
         if (flat.includes('*')) ids.add(`AwsSolutions-IAM5[Resource::${flat}]`);
@@ -48,7 +45,6 @@ export function acknowledgeLambdaBasics(scope: IConstruct): void {
 }
 
 interface Statement {
-  readonly Action?: unknown;
   readonly Resource?: unknown;
 }
 
