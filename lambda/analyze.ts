@@ -36,7 +36,7 @@ export function createAnalyzeHandler(deps: ReportSeriesDependencies<DiffReport>)
     const outcome = await reportSeries(input, deps);
     logger.info('series reported', {
       cluster: input.cluster,
-      service: input.service,
+      ecsService: input.service,
       taskId: input.taskId,
       snapshots: input.snapshots?.length ?? 0,
       failed: input.failure !== undefined,

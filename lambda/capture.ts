@@ -16,7 +16,12 @@ const ABORT_MARGIN_MS = 30_000;
 /** Step Functions task: series state → the same state with one more snapshot in S3. */
 export function createCaptureHandler(deps: CaptureStepDependencies) {
   return async (state: SeriesState, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SeriesState> => {
-    const where = { cluster: state.cluster, service: state.service, taskId: state.taskId, capture: state.captured + 1 };
+    const where = {
+      cluster: state.cluster,
+      ecsService: state.service,
+      taskId: state.taskId,
+      capture: state.captured + 1,
+    };
     const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - ABORT_MARGIN_MS : deps.deadline;
     try {
       const next = await captureNextSnapshot(state, { ...deps, deadline });
@@ -27,7 +32,7 @@ export function createCaptureHandler(deps: CaptureStepDependencies) {
       logger.error('capture failed', {
         ...where,
         reason: error instanceof CaptureError ? error.reason : 'unexpected',
-        message: error instanceof Error ? error.message : String(error),
+        error: error instanceof Error ? error.message : String(error),
       });
       throw error;
     }

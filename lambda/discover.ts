@@ -12,7 +12,7 @@ export function createDiscoverHandler(deps: BeginSeriesDependencies) {
     const state = await beginSeries(request, deps);
     logger.info('series begins', {
       cluster: state.cluster,
-      service: state.service,
+      ecsService: state.service,
       taskId: state.taskId,
       count: state.count,
     });

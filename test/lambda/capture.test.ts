@@ -85,9 +85,26 @@ describe('capture handler', () => {
       secrets: staticSecretSource({ current: SECRET }),
     });
 
-    // Act + Assess
-    await expect(handler({ ...state, adminPort: agent.port })).rejects.toThrow(
-      `task ${TASK_ID}: is STOPPED, not RUNNING`,
+    const logged = [process.stdout, process.stderr].map((stream) =>
+      jest.spyOn(stream, 'write').mockImplementation(() => true),
     );
+
+    // Act + Assess
+    try {
+      await expect(handler({ ...state, adminPort: agent.port })).rejects.toThrow(
+        `task ${TASK_ID}: is STOPPED, not RUNNING`,
+      );
+      // The on-call reads the log line: the service and the error text must survive Powertools' reserved keys.
+      const lines = logged.flatMap((spy) => spy.mock.calls.map(([text]) => String(text))).join('');
+      const failure = lines
+        .split('\n')
+        .filter((line) => line.includes('capture failed'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>)[0];
+      expect(failure).toMatchObject({ cluster: 'prod', ecsService: 'web', taskId: TASK_ID });
+      expect(failure?.error).toContain('is STOPPED, not RUNNING');
+      expect(lines).not.toContain('reserved key');
+    } finally {
+      for (const spy of logged) spy.mockRestore();
+    }
   });
 });
