@@ -2,12 +2,13 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { type IncomingMessage, request } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { captureToS3 } from '../collector/capture-to-s3';
+import { captureToS3, DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE } from '../collector/capture-to-s3';
 import { staticSecretSource } from '../collector/secret-source';
 
 export const BENCH_SECRET = 'bench-collector-secret-0123456789abcdef';
@@ -42,6 +43,14 @@ function benchS3Client(requestChecksumCalculation: 'WHEN_SUPPORTED' | 'WHEN_REQU
     region: 'us-east-1',
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     requestChecksumCalculation,
+    // An HTTPS endpoint (the sink) presents the loopback test certificate.
+    ...(process.env.BENCH_S3_CA
+      ? {
+          requestHandler: {
+            httpsAgent: new HttpsAgent({ keepAlive: true, ca: readFileSync(process.env.BENCH_S3_CA) }),
+          },
+        }
+      : {}),
   });
 }
 
@@ -122,8 +131,8 @@ async function childRawUpload(): Promise<ChildResult> {
     client: s3,
     params: { Bucket: 'snapshots', Key: 'raw-upload.heapsnapshot', Body: response, ContentLength: bytes },
     // The collector's defaults for a snapshot of this size
-    partSize: partSizeBytes() ?? 8 * 1024 * 1024,
-    queueSize: queueSize() ?? 2,
+    partSize: partSizeBytes() ?? DEFAULT_PART_SIZE,
+    queueSize: queueSize() ?? DEFAULT_QUEUE_SIZE,
   }).done();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { bytes, seconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds() };

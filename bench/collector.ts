@@ -1,10 +1,13 @@
 /**
  * npm run bench:collector [-- --size 256M] — streams a 2 GiB synthetic heap snapshot from a loopback agent through the
  * collector's capture path (signed POST → sha256 → multipart Upload) into two S3-compatible servers, each in its own
- * process: a minimal sink (bench/collector/s3-sink.ts: parts written to files, completion without copying, as S3) that
- * measures the collector, and s3rver for reference (its CompleteMultipartUpload rewrites every byte). Every path runs
- * in a child process whose peak RSS (VmHWM) is read at the end. Baseline in the same run: a raw loopback copy of the
- * same bytes from the same server to a file (what `curl -o` does).
+ * process: a minimal sink over HTTPS as S3 is (bench/collector/s3-sink.ts: CRC32 and length of every part checked,
+ * the bytes then dropped, completion without copying) that measures the collector, and s3rver over HTTP for reference
+ * (it stores every part and its CompleteMultipartUpload rewrites every byte). Every path runs in a child process whose
+ * peak RSS (VmHWM) is read at the end. Baseline in the same run: a raw loopback copy of the same bytes from the same
+ * server to a file (what `curl -o` does). With 2 cores, the parties that are other machines in production (the agent,
+ * S3) are pinned to core 0 and the process measured (the collector or the copy) to core 1, when taskset exists.
+ * BENCH_SINK_KEEP=1 makes the sink write the parts to files, on core 0 too.
  *
  * The "agent" here is a small protocol-v1 server (verifyToken + headers) streaming a file generated in /tmp, because a
  * real 2 GiB snapshot needs a ~1 GB heap and minutes of V8 time; the collector cannot tell the difference.
@@ -23,6 +26,7 @@ import { pipeline } from 'node:stream/promises';
 import { build } from 'esbuild';
 import S3rver from 's3rver';
 import { NonceCache, verifyToken } from '../protocol';
+import { pinProcess, planCores } from './agent/pinning';
 import { S3Sink } from './collector/s3-sink';
 import { parseSize, sizeArgument } from './collector/size';
 import { type ChildResult, BENCH_SECRET as SECRET, BENCH_TASK_ID as TASK_ID } from './collector-child';
@@ -30,6 +34,8 @@ import { type ChildResult, BENCH_SECRET as SECRET, BENCH_TASK_ID as TASK_ID } fr
 const SIZE_BYTES = parseSize(sizeArgument() ?? process.env.BENCH_SIZE_BYTES ?? '2G');
 const WORK_DIR = join(tmpdir(), 'heapwatch-bench-collector');
 const BUCKET = 'snapshots';
+const TLS_DIR = join(__dirname, '..', 'test', 'support', 'tls');
+const CORES = planCores();
 
 /**
  * The child is bundled with esbuild like the Lambda is (CJS, minified) and run by plain `node`, so its RSS is the
@@ -112,6 +118,7 @@ async function runChild(script: string, mode: ChildMode, env: Record<string, str
     env: { ...process.env, ...env, BENCH_CHILD: mode },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  if (CORES.pinned && child.pid) pinProcess(child.pid, String(CORES.loadCore));
   let output = '';
   child.stdout.on('data', (chunk) => {
     output += chunk;
@@ -123,10 +130,12 @@ async function runChild(script: string, mode: ChildMode, env: Record<string, str
 
 /** An S3-compatible server in its own process (S3 is its own system), printing its port on its first line. */
 async function startS3Process(role: 's3rver' | 's3-sink', directory: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', __filename], {
+  const flags = process.env.BENCH_S3_NODE_FLAGS ? process.env.BENCH_S3_NODE_FLAGS.split(' ') : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', __filename], {
     env: { ...process.env, BENCH_ROLE: role, BENCH_S3_DIR: directory },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  if (CORES.pinned && child.pid) pinProcess(child.pid, String(CORES.serverCore));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill();
@@ -140,7 +149,8 @@ async function startS3Process(role: 's3rver' | 's3-sink', directory: string) {
   };
   try {
     const [portLine] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
-    return { endpoint: `http://127.0.0.1:${Number(portLine)}`, stop, cpuSeconds };
+    const scheme = role === 's3-sink' ? 'https' : 'http';
+    return { endpoint: `${scheme}://127.0.0.1:${Number(portLine)}`, stop, cpuSeconds };
   } catch (error) {
     await stop();
     throw error;
@@ -148,6 +158,7 @@ async function startS3Process(role: 's3rver' | 's3-sink', directory: string) {
 }
 
 async function main(): Promise<void> {
+  if (CORES.pinned) pinProcess(process.pid, String(CORES.serverCore));
   const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
   const file = await syntheticSnapshot();
   const s3rverDir = await mkdtemp(join(WORK_DIR, 's3rver-'));
@@ -166,7 +177,9 @@ async function main(): Promise<void> {
     const measure = async (mode: ChildMode, server?: (typeof servers)[number]) => {
       const agentBefore = process.cpuUsage();
       const serverBefore = server?.cpuSeconds() ?? 0;
-      const env: Record<string, string> = server ? { BENCH_S3_ENDPOINT: server.endpoint } : { BENCH_OUT_DIR: WORK_DIR };
+      const env: Record<string, string> = server
+        ? { BENCH_S3_ENDPOINT: server.endpoint, BENCH_S3_CA: join(TLS_DIR, 'loopback.crt') }
+        : { BENCH_OUT_DIR: WORK_DIR };
       const result = await runChild(script, mode, { BENCH_AGENT_URL: agentUrl, ...env });
       const agentUsage = process.cpuUsage(agentBefore);
       const agentCpu = (agentUsage.user + agentUsage.system) / 1e6;
@@ -186,11 +199,14 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `synthetic snapshot: ${file.path} (${mib(capture.bytes)} MiB), served by a protocol-v1 loopback server`,
+        CORES.pinned
+          ? `agent and S3 servers pinned to core ${CORES.serverCore}, the measured process to core ${CORES.loadCore}; the sink speaks HTTPS and ${process.env.BENCH_SINK_KEEP === '1' ? 'writes parts to files' : 'checks and drops the bytes'}`
+          : `NOT pinned: ${CORES.reason}`,
         line('raw loopback copy, HTTP → file (curl -o): the baseline', raw),
-        line('raw copy into the sink, one streaming PutObject', rawPut),
-        line('raw multipart Upload into the sink (same parts)', rawUpload),
-        line('collector capture → sink (token, sha256, multipart)', capture),
-        line('collector capture → s3rver (reference)', captureS3rver),
+        line('raw copy into the sink, one streaming PutObject (HTTPS)', rawPut),
+        line('raw multipart Upload into the sink (same parts, HTTPS)', rawUpload),
+        line('collector capture → sink (token, sha256, multipart, HTTPS)', capture),
+        line('collector capture → s3rver (reference, HTTP)', captureS3rver),
         `  of which s3rver's CompleteMultipartUpload: ${s3rverComplete.toFixed(1)} s (re-reads, re-hashes and concatenates every part; S3 and the sink do not); the sink's: ${(capture.completeSeconds ?? 0).toFixed(1)} s`,
         `collector → sink / raw loopback copy: ${percent(rate(capture) / rate(raw))} (goal ≥ 80 %)`,
         `collector → sink / raw PutObject into the sink: ${percent(rate(capture) / rate(rawPut))}; / same multipart Upload: ${percent(rate(capture) / rate(rawUpload))} (the collector's own overhead)`,
@@ -211,7 +227,9 @@ async function main(): Promise<void> {
 async function serveS3(role: string): Promise<void> {
   const directory = process.env.BENCH_S3_DIR ?? WORK_DIR;
   if (role === 's3-sink') {
-    const { port } = await new S3Sink({ directory, bucket: BUCKET }).listen();
+    const tls = { key: readFileSync(join(TLS_DIR, 'loopback.key')), cert: readFileSync(join(TLS_DIR, 'loopback.crt')) };
+    const keepBytes = process.env.BENCH_SINK_KEEP === '1';
+    const { port } = await new S3Sink({ directory, bucket: BUCKET, keepBytes, tls }).listen();
     process.stdout.write(`${port}\n`);
     return;
   }

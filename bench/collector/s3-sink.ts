@@ -1,7 +1,8 @@
 /**
  * A minimal S3-compatible multipart sink for bench:collector only: the few path-style calls the collector's capture
- * path makes, nothing else. Every part is written to its own file on disk (like S3 stores it, unlike a discard), its
- * size checked against Content-Length and its CRC32 against the SDK's x-amz-checksum-crc32 when sent.
+ * path makes, nothing else, over HTTP or HTTPS. Every part's size is checked against Content-Length and its CRC32
+ * against the SDK's x-amz-checksum-crc32 when sent; the part is then written to its own file on disk, or, with
+ * `keepBytes: false`, dropped (S3's storage does not run on the collector's machine; this one has 2 cores).
  * CompleteMultipartUpload checks the part list and ETags and records the object as its parts without copying them, as
  * S3 does — s3rver instead re-reads and rewrites every byte, which made it, not the collector, the benchmark's limit.
  * No authentication (signatures are not verified), no GET, no listing, no versioning.
@@ -10,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -17,7 +19,8 @@ import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 
 interface StoredPart {
-  readonly path: string;
+  /** Undefined when the sink does not keep bytes. */
+  readonly path?: string;
   readonly bytes: number;
   readonly etag: string;
 }
@@ -45,6 +48,10 @@ export interface S3SinkOptions {
   readonly directory: string;
   /** The only bucket that exists. */
   readonly bucket: string;
+  /** Write parts to files (true) or only check and count them. @default true */
+  readonly keepBytes?: boolean;
+  /** Serve HTTPS with this key and certificate. @default plain HTTP */
+  readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
 }
 
 class S3Error extends Error {
@@ -64,22 +71,29 @@ function objectHeaders(req: IncomingMessage): ObjectHeaders {
   return { contentType: req.headers['content-type'] ?? 'binary/octet-stream', metadata };
 }
 
-/** Streams the request body to a file, counting bytes and CRC32 on the way; checks both against the headers. */
-async function storeBody(req: IncomingMessage, path: string): Promise<StoredPart> {
+/** Streams the request body to a file (or nowhere), counting bytes and CRC32 on the way; checks both against the headers. */
+async function storeBody(req: IncomingMessage, path: string | undefined): Promise<StoredPart> {
   if (req.headers['x-amz-decoded-content-length'] !== undefined)
     throw new S3Error(501, 'NotImplemented', 'aws-chunked bodies are not supported by this sink: send Content-Length');
   const expected = Number(req.headers['content-length']);
   if (!Number.isSafeInteger(expected)) throw new S3Error(411, 'MissingContentLength', 'Content-Length is required');
   let bytes = 0;
   let checksum = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      bytes += chunk.length;
-      checksum = crc32(chunk, checksum);
-      done(null, chunk);
-    },
-  });
-  await pipeline(req, counter, createWriteStream(path));
+  const count = (chunk: Buffer) => {
+    bytes += chunk.length;
+    checksum = crc32(chunk, checksum);
+  };
+  if (path === undefined) {
+    for await (const chunk of req) count(chunk as Buffer);
+  } else {
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        count(chunk);
+        done(null, chunk);
+      },
+    });
+    await pipeline(req, counter, createWriteStream(path));
+  }
   const crc = Buffer.alloc(4);
   crc.writeUInt32BE(checksum >>> 0);
   const sentCrc = req.headers['x-amz-checksum-crc32'];
@@ -88,6 +102,10 @@ async function storeBody(req: IncomingMessage, path: string): Promise<StoredPart
   if (typeof sentCrc === 'string' && sentCrc !== crc.toString('base64'))
     throw new S3Error(400, 'BadDigest', `CRC32 ${crc.toString('base64')} differs from x-amz-checksum-crc32 ${sentCrc}`);
   return { path, bytes, etag: `"${crc.toString('hex')}${bytes.toString(16)}"` };
+}
+
+async function removePart(part: StoredPart): Promise<void> {
+  if (part.path !== undefined) await rm(part.path, { force: true });
 }
 
 async function readText(req: IncomingMessage): Promise<string> {
@@ -109,7 +127,7 @@ export class S3Sink {
   constructor(private readonly options: S3SinkOptions) {}
 
   async listen(): Promise<{ port: number; close: () => void }> {
-    const server = createServer((req, res) => {
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
         const s3Error = error instanceof S3Error ? error : new S3Error(500, 'InternalError', String(error));
         if (res.headersSent) return void res.destroy();
@@ -118,7 +136,9 @@ export class S3Sink {
           .writeHead(s3Error.status, { 'content-type': 'application/xml' })
           .end(`<Error><Code>${s3Error.code}</Code><Message>${escapeXml(s3Error.message)}</Message></Error>`);
       });
-    });
+    };
+    const { tls } = this.options;
+    const server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, listener) : createServer(listener);
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return { port: (server.address() as AddressInfo).port, close: () => server.close() };
@@ -159,8 +179,8 @@ export class S3Sink {
     return upload;
   }
 
-  private filePath(name: string): string {
-    return join(this.options.directory, name);
+  private filePath(name: string): string | undefined {
+    return this.options.keepBytes === false ? undefined : join(this.options.directory, name);
   }
 
   private createUpload(req: IncomingMessage, res: ServerResponse, bucket: string, key: string): void {
@@ -204,7 +224,7 @@ export class S3Sink {
     });
     const etag = `"${uploadId.replace(/-/g, '')}-${parts.length}"`;
     const unused = [...upload.parts.values()].filter((part) => !parts.includes(part));
-    await Promise.all(unused.map((part) => rm(part.path, { force: true })));
+    await Promise.all(unused.map((part) => removePart(part)));
     await this.replace(key, {
       bytes: parts.reduce((sum, part) => sum + part.bytes, 0),
       etag,
@@ -223,7 +243,7 @@ export class S3Sink {
   private async abort(res: ServerResponse, uploadId: string, key: string): Promise<void> {
     const upload = this.pending(uploadId, key);
     this.uploads.delete(uploadId);
-    await Promise.all([...upload.parts.values()].map((part) => rm(part.path, { force: true })));
+    await Promise.all([...upload.parts.values()].map((part) => removePart(part)));
     res.writeHead(204).end();
   }
 
@@ -256,6 +276,6 @@ export class S3Sink {
     const previous = this.objects.get(key);
     if (object === undefined) this.objects.delete(key);
     else this.objects.set(key, object);
-    if (previous !== undefined) await Promise.all(previous.parts.map((part) => rm(part.path, { force: true })));
+    if (previous !== undefined) await Promise.all(previous.parts.map((part) => removePart(part)));
   }
 }
