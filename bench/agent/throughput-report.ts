@@ -1,30 +1,33 @@
 import type { RatioSpread } from './spread';
-import type { SideResult, ThroughputResult } from './throughput';
+import type { PairResult, ThroughputResult } from './throughput';
 
 const percent = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const spread = (s: RatioSpread) =>
-  `**${percent(s.median)}** (IQR ${percent(s.q1)}–${percent(s.q3)}, range ${percent(s.min)}–${percent(s.max)})`;
+  `median **${percent(s.median)}**, mean ${percent(mean(s.pairs))} (range ${percent(s.min)}–${percent(s.max)}; pairs: ${s.pairs.map(percent).join(', ')})`;
+
+function pairRow(pair: PairResult, index: number): string {
+  return `| ${index + 1} | ${pair.kind === 'agent' ? 'with agent' : 'control twin'} | ${pair.firstForked} | ${pair.subjectRequests} / ${pair.referenceRequests} | ${percent(pair.requestRatio)} | ${pair.subjectCpuMicrosPerRequest.toFixed(1)} / ${pair.referenceCpuMicrosPerRequest.toFixed(1)} µs | ${percent(pair.cpuRatio)} | ${percent(pair.serverCoreBusy)} | ${pair.worstP99Ms} ms | ${pair.subjectPeakRssMiB.toFixed(0)} MB |`;
+}
 
 /** The throughput section of the benchmark output, in Markdown. */
 export function throughputReport(t: ThroughputResult): string {
-  const side = (name: string, r: SideResult) =>
-    `- ${name}: ${r.requests} requests, worst p99 ${r.worstP99Ms} ms, ${r.cpuMicrosPerRequest.toFixed(1)} µs CPU/request, ` +
-    `server CPU busy ${percent(r.serverBusy)} while loaded, peak RSS ${r.peakRssMiB.toFixed(0)} MB`;
   const placement = t.cores.pinned
-    ? `servers pinned to core ${t.cores.serverCore}, autocannon to core ${t.cores.loadCore}`
+    ? `each pair pinned to core ${t.cores.serverCore}, autocannon and the scraper to core ${t.cores.loadCore}`
     : `NOT pinned: ${t.cores.reason}`;
+  const scraped =
+    t.scrapeIntervalSeconds === undefined
+      ? 'the agent not scraped'
+      : `the agent's /metrics scraped every ${t.scrapeIntervalSeconds} s by a separate process (${t.scrapes} scrapes while measured, ${t.failedScrapes} failed)`;
   return [
-    `### Demo throughput with the agent vs without (autocannon, 10 connections, ${t.rounds} rounds × 3 servers × ${t.runSeconds} s, one server loaded at a time, ${placement})\n`,
-    side(`with agent (/metrics scraped ${t.scrapes}× at 1/s, ${t.failedScrapes} failed)`, t.withAgent),
-    side('without agent', t.withoutAgent),
-    side('control (a second process without agent)', t.control),
-    `- load generator CPU busy ${percent(t.loadGeneratorBusy)} while loading`,
-    `- **throughput with / without, median of per-round ratios ${spread(t.ratio)}** (goal ≥ 99%)`,
-    `- noise floor, control / without measured the same way: ${spread(t.controlRatio)}`,
-    `- CPU per request without / with: ${spread(t.cpuRatio)}; control: ${spread(t.controlCpuRatio)}`,
-    `- over all rounds: requests with / without ${percent(t.withAgent.requests / t.withoutAgent.requests)}, ` +
-      `control ${percent(t.control.requests / t.withoutAgent.requests)}; CPU per request without / with ` +
-      `${percent(t.withoutAgent.cpuMicrosPerRequest / t.withAgent.cpuMicrosPerRequest)}, control ` +
-      `${percent(t.withoutAgent.cpuMicrosPerRequest / t.control.cpuMicrosPerRequest)}\n`,
+    `### Demo throughput with the agent vs without (${t.pairsPerKind} agent pairs and ${t.pairsPerKind} control pairs of fresh processes, both loaded at once by autocannon with 10 connections each, ${t.warmupSeconds} s warm-up + ${t.measureSeconds} s measured; ${placement}; ${scraped})\n`,
+    '| pair | subject | forked first | requests subject / reference | ratio | CPU per request subject / reference | CPU ratio | server core busy | worst p99 | subject peak RSS |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...t.pairs.map(pairRow),
+    '',
+    `- **throughput with agent / without: ${spread(t.agent)}** (goal ≥ 99%)`,
+    `- noise, control twin / without measured the same way: ${spread(t.control)}`,
+    `- CPU per request without / with: ${spread(t.agentCpu)}; control: ${spread(t.controlCpu)}`,
+    `- load generator CPU busy ${percent(t.loadGeneratorBusy)} while loading\n`,
   ].join('\n');
 }
