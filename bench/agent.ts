@@ -1,6 +1,6 @@
 // npm run bench:agent — the agent's cost: demo throughput with vs without it, /metrics render time, and capture
 // time and peak memory vs a bare v8.writeHeapSnapshot for three heap sizes (calibrates the headroom guard).
-// `npm run bench:agent -- --only throughput` runs the throughput part alone (≈ 2.5 minutes).
+// `npm run bench:agent -- --only throughput` runs the throughput part alone (≈ 5 minutes).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
