@@ -1,7 +1,7 @@
 /**
  * One capture per process: the heap is a process-wide resource, so the lock is too, even when both an admin
- * server and a mounted handler run in the same process. Held from the decision to capture until the spooled
- * file is deleted.
+ * server and a mounted handler run in the same process. Held from the decision to capture until the last byte of
+ * the spooled file is handed to the response (or the client is gone); the file is deleted after.
  */
 let heldSince: number | undefined;
 let lastHoldMs = 30_000;

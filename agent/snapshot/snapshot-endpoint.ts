@@ -113,8 +113,12 @@ export class SnapshotEndpoint {
       'X-Heapwatch-Sha256': spooled.sha256,
     });
     const sendStarted = performance.now();
+    const file = createReadStream(spooled.path, { highWaterMark: SNAPSHOT_CHUNK_BYTES });
+    // Released once every byte is handed to the response, not after pipeline() has also waited for the file to
+    // close on the thread pool: a client that asks again the moment its download ended got a 409 in that gap.
+    file.once('end', release);
     try {
-      await pipeline(createReadStream(spooled.path, { highWaterMark: SNAPSHOT_CHUNK_BYTES }), res);
+      await pipeline(file, res);
       counter.inc({ result: 'ok' });
       logger.info(
         `heapwatch: snapshot ${fileName} sent: ${spooled.sizeBytes} bytes, event loop frozen ` +
@@ -125,8 +129,7 @@ export class SnapshotEndpoint {
       counter.inc({ result: 'aborted' });
       logger.warn(`heapwatch: snapshot ${fileName} aborted by the client mid-download`);
     } finally {
-      // Released before the (slow, async) delete, so a client that asks again right after a download is served.
-      release();
+      release(); // if the client aborted before the end
       await rm(spooled.path, { force: true });
     }
   }

@@ -17,7 +17,7 @@ export interface SpooledSnapshot {
 }
 
 /** Read size for hashing and sending: 1 MiB chunks hash ~3.5× faster than the 64 KiB default (measured). */
-export const SNAPSHOT_CHUNK_BYTES = 2 ** 20;
+export const SNAPSHOT_CHUNK_BYTES = 2 ** 22;
 
 async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');

@@ -113,6 +113,15 @@ describe('POST /heap/snapshot captures (agent in its own process)', () => {
     expect(await waitUntilEmpty(snapshotDir)).toEqual([]);
   });
 
+  it('serves a client that asks again the moment its previous download ended (no 409 from the finished capture)', async () => {
+    // Act: five captures back to back, each POST sent as soon as the last one's last byte arrived
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await postSnapshot(adminUrl, signToken({ secret, taskId }))).status);
+    // Assess
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    expect(await waitUntilEmpty(snapshotDir)).toEqual([]);
+  });
+
   it('deletes the spooled file when the client aborts mid-download', async () => {
     // Act: read the first chunk, then hang up
     await new Promise<void>((resolve, reject) => {
