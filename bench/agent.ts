@@ -1,6 +1,7 @@
 // npm run bench:agent — the agent's cost: demo throughput with vs without it, /metrics render time, and capture
 // time and peak memory vs a bare v8.writeHeapSnapshot for three heap sizes (calibrates the headroom guard).
-// `npm run bench:agent -- --only throughput` runs the throughput part alone (≈ 5 minutes).
+// `npm run bench:agent -- --only throughput` runs the throughput part alone (≈ 5 minutes), `--only captures` the
+// render and capture parts (≈ 3 minutes).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ const secret = 'bench-secret-'.padEnd(64, 'b');
 // each process's first operation and alternate the rest; the first operation gives the peak-memory column.
 const HEAP_SIZES: ReadonlyArray<[number, ReadonlyArray<'agent' | 'bare'>]> = [
   [50, ['agent', 'agent', 'bare', 'bare', 'agent']],
-  [150, ['agent', 'bare', 'agent']],
+  [150, ['agent', 'bare', 'agent', 'bare', 'agent']],
   [300, ['agent']],
 ];
 
@@ -53,19 +54,21 @@ function writeResults(results: object): void {
   writeFileSync(join(__dirname, 'out', 'agent.json'), JSON.stringify(results, null, 2));
 }
 
-function parseOnly(args: readonly string[]): boolean {
+type Part = 'throughput' | 'captures';
+
+/** `--only throughput` or `--only captures` (the /metrics render and the captures); undefined: everything. */
+function parseOnly(args: readonly string[]): Part | undefined {
   const index = args.indexOf('--only');
-  if (index === -1) return false;
-  if (args[index + 1] !== 'throughput') {
-    throw new Error(
-      `--only ${args[index + 1] ?? '(missing)'}: the only part that runs alone is "throughput"; use --only throughput`,
-    );
+  if (index === -1) return undefined;
+  const part = args[index + 1];
+  if (part !== 'throughput' && part !== 'captures') {
+    throw new Error(`--only ${part ?? '(missing)'}: the parts that run alone are "throughput" and "captures"`);
   }
-  return true;
+  return part;
 }
 
 async function main(): Promise<void> {
-  const onlyThroughput = parseOnly(process.argv.slice(2));
+  const only = parseOnly(process.argv.slice(2));
   const started = Date.now();
   const snapshotDir = mkdtempSync(join(tmpdir(), 'heapwatch-bench-'));
   try {
@@ -74,9 +77,9 @@ async function main(): Promise<void> {
       `node ${process.version}, ${process.platform}/${process.arch}, load average ${loadavg()[0].toFixed(1)}\n`,
     );
 
-    const t = await measureThroughput(secret);
-    console.log(throughputReport(t));
-    if (onlyThroughput) {
+    const t = only === 'captures' ? undefined : await measureThroughput(secret);
+    if (t) console.log(throughputReport(t));
+    if (only === 'throughput') {
       writeResults({ throughput: t });
       console.log(
         `- load average now ${loadavg()[0].toFixed(1)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
