@@ -17,7 +17,7 @@ export interface CaptureToS3Options extends OpenSnapshotOptions {
    * @default 5 MiB (S3's minimum), more only for snapshots beyond 9,500 parts (~46 GiB)
    */
   readonly partSizeBytes?: number;
-  /** Parts uploaded at once. @default 2 */
+  /** Parts uploaded at once (the next part is read meanwhile). @default 1 */
   readonly queueSize?: number;
   /** @default the system clock */
   readonly now?: () => Date;
@@ -37,13 +37,14 @@ export interface StoredSnapshot {
 }
 
 /**
- * Measured by bench:collector over HTTPS: 5 MiB × 2 peaked at ~142 MiB RSS, 8 MiB × 2 at ~159 MiB (TLS holds each
- * part's encrypted copy while it is sent), for the same throughput within the noise.
+ * Measured by bench:collector over HTTPS at 2 GiB: 5 MiB × 1 in flight peaked at 130–131 MiB RSS, 5 MiB × 2 at
+ * 147–148 MiB and 8 MiB × 2 at ~159 MiB (TLS holds each part's encrypted copy while it is sent), all at the same
+ * throughput within the noise, because the collector's CPU, not the wait for S3, is the limit there.
  */
 export const DEFAULT_PART_SIZE = 5 * 1024 * 1024;
 /** S3 allows 10,000 parts; a little room is kept. */
 const MAX_PARTS = 9_500;
-export const DEFAULT_QUEUE_SIZE = 2;
+export const DEFAULT_QUEUE_SIZE = 1;
 
 /**
  * Captures one snapshot of one task and streams it straight into S3 (never all in memory, never on disk). The object
