@@ -7,6 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
 import { type CaptureIo, parseIntervalSeconds, registerCaptureCommand } from '../../cli/capture';
 import { type AgentProcess, startAgentProcess } from '../support/agent-harness';
+import { fargateTask } from '../support/ecs-task';
 import { simulateStepFunctions } from '../support/simulated-step-functions';
 
 const SECRET = 'cli-capture-secret-0123456789abcdef01';
@@ -83,15 +84,12 @@ describe('heapwatch capture --cluster --service (series)', () => {
       taskArns: ['arn:aws:ecs:eu-west-1:1:task/prod/new', `arn:aws:ecs:eu-west-1:1:task/prod/${TASK_ID}`],
     });
     ecsMock.on(DescribeTasksCommand).resolves({
-      tasks: ['new', TASK_ID].map((id, index) => ({
-        taskArn: `arn:aws:ecs:eu-west-1:1:task/prod/${id}`,
-        group: 'service:web',
-        lastStatus: 'RUNNING',
-        startedAt: new Date(index === 0 ? '2026-11-27T00:00:00Z' : '2026-11-20T00:00:00Z'),
-        attachments: [
-          { type: 'ElasticNetworkInterface', details: [{ name: 'privateIPv4Address', value: '10.0.3.4' }] },
-        ],
-      })),
+      tasks: ['new', TASK_ID].map((id, index) =>
+        fargateTask(id, '10.0.3.4', {
+          taskArn: `arn:aws:ecs:eu-west-1:1:task/prod/${id}`,
+          startedAt: new Date(index === 0 ? '2026-11-27T00:00:00Z' : '2026-11-20T00:00:00Z'),
+        }),
+      ),
     });
     const { io, out } = recordingIo({
       HEAPWATCH_STATE_MACHINE_ARN: STATE_MACHINE,

@@ -4,30 +4,13 @@ import {
   ECSClient,
   ListTasksCommand,
   ServiceNotFoundException,
-  type Task,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { discoverTasks } from '../../collector/discovery';
+import { taskArn as arn, fargateTask } from '../support/ecs-task';
 
 const ecsMock = mockClient(ECSClient);
 const ecs = new ECSClient({ region: 'us-east-1' });
-const arn = (id: string) => `arn:aws:ecs:us-east-1:123456789012:task/prod/${id}`;
-
-function fargateTask(id: string, ip: string | undefined, overrides: Partial<Task> = {}): Task {
-  return {
-    taskArn: arn(id),
-    group: 'service:web',
-    lastStatus: 'RUNNING',
-    attachments: [
-      {
-        type: 'ElasticNetworkInterface',
-        status: 'ATTACHED',
-        details: [{ name: 'subnetId', value: 'subnet-1' }, ...(ip ? [{ name: 'privateIPv4Address', value: ip }] : [])],
-      },
-    ],
-    ...overrides,
-  };
-}
 
 describe('discoverTasks', () => {
   beforeEach(() => ecsMock.reset());

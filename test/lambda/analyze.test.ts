@@ -9,6 +9,7 @@ import { createAnalyzeHandler, diffAnalyzer } from '../../lambda/analyze';
 import { createCaptureHandler } from '../../lambda/capture';
 import { createDiscoverHandler } from '../../lambda/discover';
 import { type AgentProcess, startAgentProcess } from '../support/agent-harness';
+import { fargateTask } from '../support/ecs-task';
 import { type LoopbackS3, startLoopbackS3 } from '../support/s3-server';
 
 const SECRET = 'analyze-handler-secret-0123456789abcd';
@@ -28,16 +29,7 @@ describe('a series through the discover, capture and analyze handlers', () => {
       startAgentProcess({ secret: SECRET, taskId: TASK_ID, leakPerTick: 200 }),
     ]);
     ecsMock.on(DescribeTasksCommand).resolves({
-      tasks: [
-        {
-          taskArn: `arn:aws:ecs:us-east-1:123456789012:task/prod/${TASK_ID}`,
-          group: 'service:shop',
-          lastStatus: 'RUNNING',
-          attachments: [
-            { type: 'ElasticNetworkInterface', details: [{ name: 'privateIPv4Address', value: '127.0.0.1' }] },
-          ],
-        },
-      ],
+      tasks: [fargateTask(TASK_ID, '127.0.0.1', { group: 'service:shop' })],
     });
     const discover = createDiscoverHandler({ ecs: new ECSClient({}), adminPortOf: () => agent.port });
     const capture = createCaptureHandler({

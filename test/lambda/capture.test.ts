@@ -4,6 +4,7 @@ import { staticSecretSource } from '../../collector/secret-source';
 import type { SeriesState } from '../../collector/series';
 import { createCaptureHandler } from '../../lambda/capture';
 import { type AgentProcess, startAgentProcess } from '../support/agent-harness';
+import { fargateTask } from '../support/ecs-task';
 import { type LoopbackS3, startLoopbackS3 } from '../support/s3-server';
 
 const SECRET = 'capture-handler-secret-0123456789abcd';
@@ -36,18 +37,7 @@ describe('capture handler', () => {
 
   test('finds the task’s current IP and appends each stored snapshot to the series state', async () => {
     // Prepare: ECS reports the loopback agent as the task's ENI address
-    ecsMock.on(DescribeTasksCommand).resolves({
-      tasks: [
-        {
-          taskArn: `arn:aws:ecs:us-east-1:123456789012:task/prod/${TASK_ID}`,
-          group: 'service:web',
-          lastStatus: 'RUNNING',
-          attachments: [
-            { type: 'ElasticNetworkInterface', details: [{ name: 'privateIPv4Address', value: '127.0.0.1' }] },
-          ],
-        },
-      ],
-    });
+    ecsMock.on(DescribeTasksCommand).resolves({ tasks: [fargateTask(TASK_ID, '127.0.0.1')] });
     const handler = createCaptureHandler({
       ecs: new ECSClient({}),
       s3: s3.client,
@@ -70,13 +60,7 @@ describe('capture handler', () => {
   test('fails with the task named when the task stopped between two captures', async () => {
     // Prepare
     ecsMock.on(DescribeTasksCommand).resolves({
-      tasks: [
-        {
-          taskArn: `arn:aws:ecs:us-east-1:123456789012:task/prod/${TASK_ID}`,
-          group: 'service:web',
-          lastStatus: 'STOPPED',
-        },
-      ],
+      tasks: [fargateTask(TASK_ID, undefined, { lastStatus: 'STOPPED', attachments: [] })],
     });
     const handler = createCaptureHandler({
       ecs: new ECSClient({}),

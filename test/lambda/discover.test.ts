@@ -1,18 +1,12 @@
-import { DescribeTasksCommand, ECSClient, ListTasksCommand, type Task } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { adminPortFor } from '../../collector/series';
 import { createDiscoverHandler } from '../../lambda/discover';
+import { fargateTask } from '../support/ecs-task';
 
 const ecsMock = mockClient(ECSClient);
-const task = (id: string, startedAt: string): Task => ({
-  taskArn: `arn:aws:ecs:us-east-1:123456789012:task/prod/${id}`,
-  group: 'service:web',
-  lastStatus: 'RUNNING',
-  startedAt: new Date(startedAt),
-  attachments: [
-    { type: 'ElasticNetworkInterface', details: [{ name: 'privateIPv4Address', value: `10.0.0.${id.length}` }] },
-  ],
-});
+const task = (id: string, startedAt: string) =>
+  fargateTask(id, `10.0.0.${id.length}`, { startedAt: new Date(startedAt) });
 
 describe('discover handler', () => {
   beforeEach(() => ecsMock.reset());

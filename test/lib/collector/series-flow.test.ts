@@ -18,6 +18,7 @@ import { createDiscoverHandler } from '../../../lambda/discover';
 import { SnapshotCollector } from '../../../lib/collector';
 import { type AgentProcess, startAgentProcess } from '../../support/agent-harness';
 import { type AslDefinition, runAsl } from '../../support/asl-runner';
+import { fargateTask } from '../../support/ecs-task';
 import { type LoopbackS3, startLoopbackS3 } from '../../support/s3-server';
 
 const cdkContext = require('../../../cdk.json').context;
@@ -75,14 +76,10 @@ describe('the synthesized state machine driving the real handlers', () => {
     ecsMock.reset();
     ecsMock.on(DescribeTasksCommand).resolves({
       tasks: [
-        {
+        fargateTask(TASK_ID, '127.0.0.1', {
           taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/prod/${TASK_ID}`,
           group: 'service:shop',
-          lastStatus: 'RUNNING',
-          attachments: [
-            { type: 'ElasticNetworkInterface', details: [{ name: 'privateIPv4Address', value: '127.0.0.1' }] },
-          ],
-        },
+        }),
       ],
     });
   });
