@@ -7,11 +7,10 @@ export function quantile(values: readonly number[], q: number): number {
   return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }
 
-/** Median and interquartile range of per-pair ratios. */
+/** Median, mean and range of per-pair ratios. */
 export interface RatioSpread {
   readonly median: number;
-  readonly q1: number;
-  readonly q3: number;
+  readonly mean: number;
   readonly min: number;
   readonly max: number;
   readonly pairs: readonly number[];
@@ -20,8 +19,7 @@ export interface RatioSpread {
 export function spreadOf(pairs: readonly number[]): RatioSpread {
   return {
     median: quantile(pairs, 0.5),
-    q1: quantile(pairs, 0.25),
-    q3: quantile(pairs, 0.75),
+    mean: pairs.reduce((sum, pair) => sum + pair, 0) / pairs.length,
     min: Math.min(...pairs),
     max: Math.max(...pairs),
     pairs,

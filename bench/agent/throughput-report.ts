@@ -2,9 +2,8 @@ import type { RatioSpread } from './spread';
 import type { PairResult, ThroughputResult } from './throughput';
 
 const percent = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
-const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const spread = (s: RatioSpread) =>
-  `median **${percent(s.median)}**, mean ${percent(mean(s.pairs))} (range ${percent(s.min)}–${percent(s.max)}; pairs: ${s.pairs.map(percent).join(', ')})`;
+  `median **${percent(s.median)}**, mean ${percent(s.mean)} (range ${percent(s.min)}–${percent(s.max)}; pairs: ${s.pairs.map(percent).join(', ')})`;
 
 function pairRow(pair: PairResult, index: number): string {
   return `| ${index + 1} | ${pair.kind === 'agent' ? 'with agent' : 'control twin'} | ${pair.firstForked} | ${pair.subjectRequests} / ${pair.referenceRequests} | ${percent(pair.requestRatio)} | ${pair.subjectCpuMicrosPerRequest.toFixed(1)} / ${pair.referenceCpuMicrosPerRequest.toFixed(1)} µs | ${percent(pair.cpuRatio)} | ${percent(pair.serverCoreBusy)} | ${pair.worstP99Ms} ms | ${pair.subjectPeakRssMiB.toFixed(0)} MB |`;
