@@ -16,7 +16,10 @@ export interface SpooledSnapshot {
   readonly hashMs: number;
 }
 
-/** Read size for hashing and sending: 1 MiB chunks hash ~3.5× faster than the 64 KiB default (measured). */
+/**
+ * Read size for hashing and sending (measured): 1 MiB chunks hashed ~3.5× faster than the 64 KiB default, and 4 MiB
+ * chunks sent a 290 MB snapshot to curl at 540–780 MB/s against 400–610 MB/s with 1 MiB.
+ */
 export const SNAPSHOT_CHUNK_BYTES = 2 ** 22;
 
 async function sha256OfFile(path: string): Promise<string> {
