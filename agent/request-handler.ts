@@ -1,20 +1,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AdminAnswer, type AdminRequest, jsonAnswer, textAnswer } from './admin-answer';
 import { createAgentMetrics } from './metrics';
 import { type AdminHandlerOptions, type AgentLogger, taskIdFromHostname, validateHandlerOptions } from './options';
-import { sendJson, sendText } from './respond';
+import { answerNodeRequest } from './respond';
 import { SnapshotEndpoint } from './snapshot/snapshot-endpoint';
 
 /** Answers an admin request; resolves false when the path is not an admin path (nothing was sent). */
 export type AdminRequestListener = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
 export interface AdminEndpoints {
+  /** Whether a path (without query) is one of the admin paths, prefix included. */
+  handles(path: string): boolean;
+  /** The answer to an admin request; 404 for other paths. Never rejects: a failure is a 500 answer. */
+  answer(request: AdminRequest): Promise<AdminAnswer>;
+  /** The same, written to a Node response (for handlers mounted in an app). */
   readonly listener: AdminRequestListener;
   close(): Promise<void>;
 }
 
 type Route = {
   readonly methods: readonly string[];
-  readonly answer: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  readonly answer: (request: AdminRequest) => Promise<AdminAnswer>;
 };
 
 /** Builds the three admin endpoints; shared by the admin server and the handlers mounted in an app. */
@@ -40,31 +46,35 @@ export function createAdminEndpoints(options: AdminHandlerOptions): AdminEndpoin
   const routes: Record<string, Route> = {
     '/metrics': {
       methods: ['GET', 'HEAD'],
-      answer: async (_req, res) => sendText(res, 200, await metrics.registry.metrics(), metrics.registry.contentType),
+      answer: async () => textAnswer(200, await metrics.registry.metrics(), metrics.registry.contentType),
     },
-    '/healthz': { methods: ['GET', 'HEAD'], answer: async (_req, res) => sendText(res, 200, 'ok') },
-    '/heap/snapshot': { methods: ['POST'], answer: (req, res) => snapshots.handle(req, res) },
+    '/healthz': { methods: ['GET', 'HEAD'], answer: async () => textAnswer(200, 'ok') },
+    '/heap/snapshot': { methods: ['POST'], answer: (request) => snapshots.handle(request) },
   };
   const prefix = options.pathPrefix ?? '';
-
-  const listener: AdminRequestListener = async (req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (!path.startsWith(prefix)) return false;
-    const route = Object.hasOwn(routes, path.slice(prefix.length)) ? routes[path.slice(prefix.length)] : undefined;
-    if (!route) return false;
-    try {
-      if (!route.methods.includes(req.method ?? '')) {
-        req.resume();
-        sendJson(res, 405, { error: 'method-not-allowed' }, { Allow: route.methods.join(', ') });
-      } else {
-        await route.answer(req, res);
-      }
-    } catch (error) {
-      logger.warn(`heapwatch: ${req.method} ${path} failed: ${(error as Error).message}`);
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal' });
-      else res.destroy();
-    }
-    return true;
+  const routeOf = (path: string): Route | undefined => {
+    if (!path.startsWith(prefix)) return undefined;
+    const name = path.slice(prefix.length);
+    return Object.hasOwn(routes, name) ? routes[name] : undefined;
   };
-  return { listener, close: () => snapshots.close() };
+
+  const answer = async (request: AdminRequest): Promise<AdminAnswer> => {
+    const route = routeOf(request.path);
+    if (!route) return jsonAnswer(404, { error: 'not-found' });
+    if (!route.methods.includes(request.method)) {
+      return jsonAnswer(405, { error: 'method-not-allowed' }, { Allow: route.methods.join(', ') });
+    }
+    try {
+      return await route.answer(request);
+    } catch (error) {
+      logger.warn(`heapwatch: ${request.method} ${request.path} failed: ${(error as Error).message}`);
+      return jsonAnswer(500, { error: 'internal' });
+    }
+  };
+  const endpoints: Omit<AdminEndpoints, 'listener'> = {
+    handles: (path) => routeOf(path) !== undefined,
+    answer,
+    close: () => snapshots.close(),
+  };
+  return { ...endpoints, listener: (req, res) => answerNodeRequest(req, res, endpoints) };
 }

@@ -1,16 +1,13 @@
-import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { pipeline } from 'node:stream/promises';
 import { NonceCache, nowInSeconds, snapshotFileName, verifyToken } from '../../protocol';
+import { type AdminAnswer, type AdminRequest, jsonAnswer } from '../admin-answer';
 import type { SnapshotCounter } from '../metrics';
 import type { AgentLogger } from '../options';
-import { sendJson } from '../respond';
 import { captureRetryAfterSeconds, type ReleaseCapture, tryAcquireCapture } from './capture-lock';
 import { checkCaptureHeadroom, type HeadroomOptions } from './headroom';
 import { createPrivateSnapshotDir } from './private-dir';
-import { SNAPSHOT_CHUNK_BYTES, spoolHeapSnapshot } from './spool';
+import { spoolHeapSnapshot } from './spool';
 
 export interface SnapshotEndpointOptions {
   /** Current secret first; empty when snapshots are disabled. */
@@ -29,17 +26,15 @@ export class SnapshotEndpoint {
 
   constructor(private readonly options: SnapshotEndpointOptions) {}
 
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    req.resume(); // the body, if any, means nothing here
+  async handle(request: AdminRequest): Promise<AdminAnswer> {
     const { counter } = this.options;
     if (this.options.secrets.length === 0) {
       counter.inc({ result: 'disabled' });
-      sendJson(res, 503, { error: 'disabled' });
-      return;
+      return jsonAnswer(503, { error: 'disabled' });
     }
     const now = nowInSeconds();
     // Any use spends the token, also one answered 409 or 503: a retry signs a new one.
-    const verified = verifyToken(req.headers.authorization, {
+    const verified = verifyToken(request.authorization, {
       secrets: this.options.secrets,
       taskId: this.options.taskId,
       nowSeconds: now,
@@ -47,17 +42,15 @@ export class SnapshotEndpoint {
     });
     if (!verified.ok) {
       counter.inc({ result: 'unauthorized' });
-      sendJson(res, 401, { error: verified.reason }, { 'WWW-Authenticate': 'Heapwatch' });
-      return;
+      return jsonAnswer(401, { error: verified.reason }, { 'WWW-Authenticate': 'Heapwatch' });
     }
     const release = tryAcquireCapture();
     if (!release) {
       counter.inc({ result: 'busy' });
-      sendJson(res, 409, { error: 'busy' }, { 'Retry-After': String(captureRetryAfterSeconds()) });
-      return;
+      return jsonAnswer(409, { error: 'busy' }, { 'Retry-After': String(captureRetryAfterSeconds()) });
     }
     try {
-      await this.capture(req, res, release);
+      return await this.capture(release);
     } catch (error) {
       release();
       throw error;
@@ -75,7 +68,7 @@ export class SnapshotEndpoint {
     return this.ownDir;
   }
 
-  private async capture(req: IncomingMessage, res: ServerResponse, release: ReleaseCapture): Promise<void> {
+  private async capture(release: ReleaseCapture): Promise<AdminAnswer> {
     const { counter, logger, taskId } = this.options;
     const dir = await this.snapshotDir();
     const refusal = await checkCaptureHeadroom(dir, this.options.headroom);
@@ -85,52 +78,48 @@ export class SnapshotEndpoint {
         `heapwatch: snapshot refused (${refusal.error}): needs ~${refusal.neededBytes} bytes, ` +
           `${refusal.freeBytes} free, heapUsed ${refusal.heapUsedBytes}`,
       );
-      sendJson(res, 503, { ...refusal });
       release();
-      return;
+      return jsonAnswer(503, { ...refusal });
     }
     const fileName = snapshotFileName(taskId, new Date());
-    // The event loop freezes while V8 writes; the socket must not count that as idleness.
-    const idleTimeoutMs = req.socket.timeout ?? 0;
-    req.socket.setTimeout(0);
     let spooled: Awaited<ReturnType<typeof spoolHeapSnapshot>>;
     try {
       spooled = await spoolHeapSnapshot(dir, fileName);
     } catch (error) {
       counter.inc({ result: 'failed' });
       logger.warn(`heapwatch: snapshot failed: ${(error as Error).message}`);
-      if (!res.headersSent) sendJson(res, 500, { error: 'failed' });
       release();
-      return;
+      return jsonAnswer(500, { error: 'failed' });
     }
-    req.socket.setTimeout(idleTimeoutMs);
-    res.writeHead(200, {
-      'Content-Type': 'application/json',
-      'Content-Length': spooled.sizeBytes,
-      'Content-Disposition': `attachment; filename="${fileName}"`,
-      'Cache-Control': 'no-store',
-      'X-Heapwatch-Task-Id': taskId,
-      'X-Heapwatch-Sha256': spooled.sha256,
-    });
-    const sendStarted = performance.now();
-    const file = createReadStream(spooled.path, { highWaterMark: SNAPSHOT_CHUNK_BYTES });
-    // Released once every byte is handed to the response, not after pipeline() has also waited for the file to
-    // close on the thread pool: a client that asks again the moment its download ended got a 409 in that gap.
-    file.once('end', release);
-    try {
-      await pipeline(file, res);
-      counter.inc({ result: 'ok' });
-      logger.info(
-        `heapwatch: snapshot ${fileName} sent: ${spooled.sizeBytes} bytes, event loop frozen ` +
-          `${Math.round(spooled.writeMs)} ms, hashed in ${Math.round(spooled.hashMs)} ms, ` +
-          `sent in ${Math.round(performance.now() - sendStarted)} ms`,
-      );
-    } catch {
-      counter.inc({ result: 'aborted' });
-      logger.warn(`heapwatch: snapshot ${fileName} aborted by the client mid-download`);
-    } finally {
-      release(); // if the client aborted before the end
-      await rm(spooled.path, { force: true });
-    }
+    return {
+      kind: 'file',
+      status: 200,
+      headers: {
+        'Content-Type': 'application/json',
+        'Content-Length': String(spooled.sizeBytes),
+        'Content-Disposition': `attachment; filename="${fileName}"`,
+        'Cache-Control': 'no-store',
+        'X-Heapwatch-Task-Id': taskId,
+        'X-Heapwatch-Sha256': spooled.sha256,
+      },
+      path: spooled.path,
+      // Released once every byte is handed to the response, not after the file has also closed on the thread
+      // pool: a client that asks again the moment its download ended got a 409 in that gap.
+      ended: release,
+      finished: async (sent, sendMs) => {
+        release(); // if the client aborted before the end
+        if (sent) {
+          counter.inc({ result: 'ok' });
+          logger.info(
+            `heapwatch: snapshot ${fileName} sent: ${spooled.sizeBytes} bytes, event loop frozen ` +
+              `${Math.round(spooled.writeMs)} ms, hashed in ${Math.round(spooled.hashMs)} ms, sent in ${Math.round(sendMs)} ms`,
+          );
+        } else {
+          counter.inc({ result: 'aborted' });
+          logger.warn(`heapwatch: snapshot ${fileName} aborted by the client mid-download`);
+        }
+        await rm(spooled.path, { force: true });
+      },
+    };
   }
 }

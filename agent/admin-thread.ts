@@ -1,0 +1,171 @@
+import { Worker } from 'node:worker_threads';
+import type { AdminAnswer, AdminRequest, AnswerHeaders, FileAnswer } from './admin-answer';
+import type { AgentLogger } from './options';
+import type { AdminEndpoints } from './request-handler';
+import { SNAPSHOT_CHUNK_BYTES } from './snapshot/spool';
+
+/** HTTP settings of the admin port, passed to its thread. */
+export interface AdminThreadSettings {
+  readonly port: number;
+  readonly host: string;
+  readonly maxHeaderSize: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly socketIdleTimeoutMs: number;
+}
+
+/** Main thread → admin thread: the answer to request `id`. */
+type AnswerMessage =
+  | {
+      readonly id: number;
+      readonly kind: 'text';
+      readonly status: number;
+      readonly headers: AnswerHeaders;
+      readonly body: string;
+    }
+  | {
+      readonly id: number;
+      readonly kind: 'file';
+      readonly status: 200;
+      readonly headers: AnswerHeaders;
+      readonly path: string;
+    };
+
+/** Admin thread → main thread. */
+type ThreadMessage =
+  | { readonly type: 'listening'; readonly port: number }
+  | { readonly type: 'listen-error'; readonly message: string; readonly code?: string }
+  | { readonly type: 'request'; readonly id: number; readonly request: AdminRequest }
+  | { readonly type: 'file-ended'; readonly id: number }
+  | { readonly type: 'file-finished'; readonly id: number; readonly sent: boolean; readonly sendMs: number };
+
+/**
+ * The admin port's HTTP server, run in its own thread. Plain JavaScript, so the thread needs no TypeScript loader
+ * and survives bundling. Node's http and stream functions are shared by every server of an isolate: when the admin
+ * server ran beside the app's, its requests (other object shapes than the app framework's) made V8 deoptimise and
+ * recompile them for both, and the site served 3–11 % fewer requests from then on (bench:agent). Here the admin
+ * requests never touch the app's isolate: the main thread only receives {method, path, authorization} and answers
+ * with a text or the path of a spooled snapshot, which this thread streams.
+ */
+const ADMIN_THREAD_SOURCE = `
+const { parentPort, workerData: settings } = require('node:worker_threads');
+const { createServer } = require('node:http');
+const { createReadStream } = require('node:fs');
+const { pipeline } = require('node:stream');
+const pending = new Map();
+let nextId = 0;
+parentPort.on('message', (answer) => {
+  const respond = pending.get(answer.id);
+  if (!respond) return;
+  pending.delete(answer.id);
+  respond(answer);
+});
+const server = createServer({
+  maxHeaderSize: settings.maxHeaderSize,
+  headersTimeout: settings.headersTimeoutMs,
+  requestTimeout: settings.requestTimeoutMs,
+  connectionsCheckingInterval: 1000,
+  keepAliveTimeout: 5000,
+}, (req, res) => {
+  req.resume();
+  const id = ++nextId;
+  // A capture freezes the main thread while V8 writes: the client is waiting, not idle.
+  req.socket.setTimeout(0);
+  pending.set(id, (answer) => {
+    req.socket.setTimeout(settings.socketIdleTimeoutMs);
+    res.writeHead(answer.status, answer.headers);
+    if (answer.kind === 'text') return void res.end(answer.body);
+    const started = performance.now();
+    const file = createReadStream(answer.path, { highWaterMark: settings.chunkBytes });
+    file.once('end', () => parentPort.postMessage({ type: 'file-ended', id }));
+    pipeline(file, res, (error) =>
+      parentPort.postMessage({ type: 'file-finished', id, sent: !error, sendMs: performance.now() - started }));
+  });
+  const request = { method: req.method || '', path: (req.url || '/').split('?', 1)[0] };
+  if (req.headers.authorization !== undefined) request.authorization = req.headers.authorization;
+  parentPort.postMessage({ type: 'request', id, request });
+});
+server.on('connect', (_req, socket) => {
+  socket.on('error', () => undefined);
+  socket.end('HTTP/1.1 405 Method Not Allowed\\r\\nConnection: close\\r\\nContent-Length: 0\\r\\n\\r\\n');
+});
+server.setTimeout(settings.socketIdleTimeoutMs, (socket) => socket.destroy());
+server.once('error', (error) => parentPort.postMessage({ type: 'listen-error', message: error.message, code: error.code }));
+server.listen(settings.port, settings.host, () => parentPort.postMessage({ type: 'listening', port: server.address().port }));
+`;
+
+export interface AdminThread {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the admin port's thread and answers its requests from `endpoints`; resolves once it listens. */
+export async function startAdminThread(
+  settings: AdminThreadSettings,
+  endpoints: AdminEndpoints,
+  logger: AgentLogger,
+): Promise<AdminThread> {
+  const worker = new Worker(ADMIN_THREAD_SOURCE, {
+    eval: true,
+    execArgv: [],
+    workerData: { ...settings, chunkBytes: SNAPSHOT_CHUNK_BYTES },
+  });
+  const files = new Map<number, FileAnswer>();
+  const reply = (id: number, answer: AdminAnswer) => {
+    const { status, headers } = answer;
+    let message: AnswerMessage;
+    if (answer.kind === 'file') {
+      files.set(id, answer);
+      message = { id, kind: 'file', status: 200, headers, path: answer.path };
+    } else {
+      message = { id, kind: 'text', status, headers, body: answer.body };
+    }
+    worker.postMessage(message);
+  };
+  const listening = new Promise<number>((resolve, reject) => {
+    worker.on('message', (message: ThreadMessage) => {
+      switch (message.type) {
+        case 'listening':
+          return resolve(message.port);
+        case 'listen-error':
+          return reject(Object.assign(new Error(message.message), { code: message.code }));
+        case 'request':
+          return void endpoints.answer(message.request).then((answer) => reply(message.id, answer));
+        case 'file-ended':
+          return files.get(message.id)?.ended();
+        case 'file-finished': {
+          const file = files.get(message.id);
+          files.delete(message.id);
+          return void file?.finished(message.sent, message.sendMs);
+        }
+      }
+    });
+    worker.on('error', (error) => {
+      logger.warn(`heapwatch: the admin thread failed: ${error.message}`);
+      reject(error);
+    });
+    worker.once('exit', (code) => reject(new Error(`the admin thread exited with code ${code}`)));
+  });
+  /** A thread that is gone will not report on its downloads: unlock and delete them. */
+  const abandonFiles = async () => {
+    const left = [...files.values()];
+    files.clear();
+    await Promise.all(left.map((file) => file.finished(false, 0)));
+  };
+  worker.once('exit', () => void abandonFiles());
+  let port: number;
+  try {
+    port = await listening;
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  let closed: Promise<void> | undefined;
+  return {
+    port,
+    close: () => {
+      closed ??= worker.terminate().then(abandonFiles);
+      return closed;
+    },
+  };
+}
