@@ -18,8 +18,9 @@ export function throughputReport(t: ThroughputResult): string {
     t.scrapeIntervalSeconds === undefined
       ? 'the agent not scraped'
       : `the agent's /metrics scraped every ${t.scrapeIntervalSeconds} s by a separate process (${t.scrapes} scrapes while measured, ${t.failedScrapes} failed)`;
+  const before = t.scrapesBeforeLoad > 0 ? `, and ${t.scrapesBeforeLoad} times before its app was loaded` : '';
   return [
-    `### Demo throughput with the agent vs without (${t.pairsPerKind} agent pairs and ${t.pairsPerKind} control pairs of fresh processes, both loaded at once by autocannon with 10 connections each, ${t.warmupSeconds} s warm-up + ${t.measureSeconds} s measured; ${placement}; ${scraped})\n`,
+    `### Demo throughput with the agent vs without (${t.pairsPerKind} agent pairs and ${t.pairsPerKind} control pairs of fresh processes, both loaded at once by autocannon with 10 connections each, ${t.warmupSeconds} s warm-up + ${t.measureSeconds} s measured; ${placement}; ${scraped}${before})\n`,
     '| pair | subject | forked first | requests subject / reference | ratio | CPU per request subject / reference | CPU ratio | server core busy | worst p99 | subject peak RSS |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...t.pairs.map(pairRow),
