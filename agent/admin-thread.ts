@@ -43,7 +43,8 @@ type ThreadMessage =
  * The admin port's HTTP server, run in its own thread. Plain JavaScript, so the thread needs no TypeScript loader
  * and survives bundling. Node's http and stream functions are shared by every server of an isolate: when the admin
  * server ran beside the app's, its requests (other object shapes than the app framework's) made V8 deoptimise and
- * recompile them for both, and the site served 3–11 % fewer requests from then on (bench:agent). Here the admin
+ * recompile them for both, and the site served up to 11 % fewer requests from then on (bench:agent, scraped before
+ * its load). Here the admin
  * requests never touch the app's isolate: the main thread only receives {method, path, authorization} and answers
  * with a text or the path of a spooled snapshot, which this thread streams.
  */

@@ -1,18 +1,28 @@
 // Benchmark child: the demo shop with its agent (BENCH_WITH_AGENT=1) or the same Koa app alone (0).
-// BENCH_DEFAULT_METRICS=0 leaves out prom-client's default metrics, to tell their cost from the agent's own.
+// BENCH_DEFAULT_METRICS=0 leaves out prom-client's default metrics, to tell their cost from the agent's own;
+// BENCH_WITHOUT_METRICS=name,name… leaves out just those (e.g. nodejs_eventloop_lag_seconds, whose collect sets all
+// the event-loop metrics).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createDemoApp, findLeak, startDemo } from '../../demo';
 
 async function main(): Promise<void> {
   if (process.env.BENCH_WITH_AGENT === '1') {
+    const registry = new Registry();
+    if (process.env.BENCH_DEFAULT_METRICS !== '0') collectDefaultMetrics({ register: registry });
+    for (const name of (process.env.BENCH_WITHOUT_METRICS ?? '').split(',').filter(Boolean)) {
+      if (!registry.getSingleMetric(name)) throw new Error(`BENCH_WITHOUT_METRICS: no metric ${name}`);
+      registry.removeSingleMetric(name);
+    }
     const demo = await startDemo({
       port: 0,
       adminPort: 0,
       secret: process.env.BENCH_SECRET,
       taskId: 'bench-demo',
       admin: {
-        collectDefaultMetrics: process.env.BENCH_DEFAULT_METRICS !== '0',
+        registry,
+        collectDefaultMetrics: false,
         logger: { info: () => undefined, warn: () => undefined },
       },
     });
