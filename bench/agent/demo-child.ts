@@ -1,7 +1,7 @@
 // Benchmark child: the demo shop with its agent (BENCH_WITH_AGENT=1) or the same Koa app alone (0).
 // BENCH_DEFAULT_METRICS=0 leaves out prom-client's default metrics, to tell their cost from the agent's own;
-// BENCH_WITHOUT_METRICS=name,name… leaves out just those (e.g. nodejs_eventloop_lag_seconds, whose collect sets all
-// the event-loop metrics).
+// BENCH_WITHOUT_METRICS=name,name… collects all of prom-client's defaults but those (e.g. nodejs_eventloop_lag_seconds,
+// whose collect sets all the event-loop metrics); BENCH_ACTIVE_HANDLE_METRICS=1 keeps the ones the agent leaves out.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -9,11 +9,14 @@ import { createDemoApp, findLeak, startDemo } from '../../demo';
 
 async function main(): Promise<void> {
   if (process.env.BENCH_WITH_AGENT === '1') {
-    const registry = new Registry();
-    if (process.env.BENCH_DEFAULT_METRICS !== '0') collectDefaultMetrics({ register: registry });
-    for (const name of (process.env.BENCH_WITHOUT_METRICS ?? '').split(',').filter(Boolean)) {
-      if (!registry.getSingleMetric(name)) throw new Error(`BENCH_WITHOUT_METRICS: no metric ${name}`);
-      registry.removeSingleMetric(name);
+    const without = (process.env.BENCH_WITHOUT_METRICS ?? '').split(',').filter(Boolean);
+    const registry = without.length > 0 ? new Registry() : undefined;
+    if (registry) {
+      collectDefaultMetrics({ register: registry });
+      for (const name of without) {
+        if (!registry.getSingleMetric(name)) throw new Error(`BENCH_WITHOUT_METRICS: no metric ${name}`);
+        registry.removeSingleMetric(name);
+      }
     }
     const demo = await startDemo({
       port: 0,
@@ -22,7 +25,8 @@ async function main(): Promise<void> {
       taskId: 'bench-demo',
       admin: {
         registry,
-        collectDefaultMetrics: false,
+        collectDefaultMetrics: !registry && process.env.BENCH_DEFAULT_METRICS !== '0',
+        activeHandleMetrics: process.env.BENCH_ACTIVE_HANDLE_METRICS === '1',
         logger: { info: () => undefined, warn: () => undefined },
       },
     });

@@ -1,4 +1,4 @@
-import { type AdminServer, startAdminServer } from '../../agent';
+import { ACTIVE_HANDLE_METRICS, type AdminServer, createAgentMetrics, startAdminServer } from '../../agent';
 import { fakeCgroup, removeFakeCgroups } from './helpers/fake-cgroup';
 import { parsePrometheusText, promtoolCheckMetrics, sampleValue } from './helpers/prometheus-text';
 import { silentLogger } from './helpers/silent-logger';
@@ -34,6 +34,18 @@ describe('GET /metrics', () => {
     const lint = promtoolCheckMetrics(text);
     expect(lint.output).not.toMatch(/parsing error/i);
     expect(lint.output).not.toMatch(/heapwatch_/);
+  });
+
+  it("leaves out prom-client's active handle metrics unless asked, as collecting them under load costs throughput", async () => {
+    // Act
+    const lean = await createAgentMetrics({}).registry.metrics();
+    const full = await createAgentMetrics({ activeHandleMetrics: true }).registry.metrics();
+    // Assess
+    for (const name of ACTIVE_HANDLE_METRICS) {
+      expect(lean).not.toContain(`# TYPE ${name} `);
+      expect(full).toContain(`# TYPE ${name} `);
+    }
+    expect(sampleValue(parsePrometheusText(lean), 'nodejs_eventloop_lag_seconds')).toEqual(expect.any(Number));
   });
 
   it('reads the cgroup at scrape time and leaves out the limit when unlimited', async () => {
