@@ -17,7 +17,7 @@ export interface CaptureToS3Options extends OpenSnapshotOptions {
    * @default 5 MiB (S3's minimum), more only for snapshots beyond 9,500 parts (~46 GiB)
    */
   readonly partSizeBytes?: number;
-  /** Parts uploaded at once (the next part is read meanwhile). @default 1 */
+  /** Parts uploaded at once; with 1, the next part is read once the current one is stored. @default 1 */
   readonly queueSize?: number;
   /** @default the system clock */
   readonly now?: () => Date;
