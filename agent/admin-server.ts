@@ -1,4 +1,4 @@
-import { startAdminThread } from './admin-thread';
+import { type AdminThread, startAdminThread } from './admin-thread';
 import { type AdminServerOptions, DEFAULT_ADMIN_PORT, validateServerOptions } from './options';
 import { createAdminEndpoints } from './request-handler';
 
@@ -17,7 +17,7 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
   validateServerOptions(options);
   const endpoints = createAdminEndpoints(options);
   const host = options.host ?? '0.0.0.0';
-  let thread: Awaited<ReturnType<typeof startAdminThread>>;
+  let thread: AdminThread;
   try {
     thread = await startAdminThread(
       {

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { AdminAnswer, AdminRequest, AnswerHeaders, FileAnswer } from './admin-answer';
+import type { AdminAnswer, AdminRequest, FileAnswer, TextAnswer } from './admin-answer';
 import type { AgentLogger } from './options';
 import type { AdminEndpoints } from './request-handler';
 import { SNAPSHOT_CHUNK_BYTES } from './snapshot/spool';
@@ -14,22 +14,8 @@ export interface AdminThreadSettings {
   readonly socketIdleTimeoutMs: number;
 }
 
-/** Main thread → admin thread: the answer to request `id`. */
-type AnswerMessage =
-  | {
-      readonly id: number;
-      readonly kind: 'text';
-      readonly status: number;
-      readonly headers: AnswerHeaders;
-      readonly body: string;
-    }
-  | {
-      readonly id: number;
-      readonly kind: 'file';
-      readonly status: 200;
-      readonly headers: AnswerHeaders;
-      readonly path: string;
-    };
+/** Main thread → admin thread: the answer to request `id`, without the file answer's callbacks. */
+type AnswerMessage = { readonly id: number } & (TextAnswer | Omit<FileAnswer, 'ended' | 'finished'>);
 
 /** Admin thread → main thread. */
 type ThreadMessage =
@@ -44,8 +30,7 @@ type ThreadMessage =
  * and survives bundling. Node's http and stream functions are shared by every server of an isolate: when the admin
  * server ran beside the app's, its requests (other object shapes than the app framework's) made V8 deoptimise and
  * recompile them for both, and the site served up to 11 % fewer requests from then on (bench:agent, scraped before
- * its load). Here the admin
- * requests never touch the app's isolate: the main thread only receives {method, path, authorization} and answers
+ * its load). Here the admin requests never touch the app's isolate: the main thread only receives {method, path, authorization} and answers
  * with a text or the path of a spooled snapshot, which this thread streams.
  */
 const ADMIN_THREAD_SOURCE = `
@@ -113,13 +98,12 @@ export async function startAdminThread(
   });
   const files = new Map<number, FileAnswer>();
   const reply = (id: number, answer: AdminAnswer) => {
-    const { status, headers } = answer;
     let message: AnswerMessage;
     if (answer.kind === 'file') {
       files.set(id, answer);
-      message = { id, kind: 'file', status: 200, headers, path: answer.path };
+      message = { id, kind: 'file', status: answer.status, headers: answer.headers, path: answer.path };
     } else {
-      message = { id, kind: 'text', status, headers, body: answer.body };
+      message = { id, ...answer };
     }
     worker.postMessage(message);
   };

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonAnswer } from './admin-answer';
 import type { AdminHandlerOptions } from './options';
 import { type AdminRequestListener, createAdminEndpoints } from './request-handler';
+import { writeAnswer } from './respond';
 
 /** The part of a Koa context the handler uses, so the agent does not depend on Koa. */
 export interface KoaLikeContext {
@@ -33,7 +35,7 @@ function connectStyle(listener: AdminRequestListener): ConnectLikeHandler {
       (handled) => {
         if (handled) return;
         if (next) next();
-        else sendNotFound(res);
+        else void writeAnswer(res, jsonAnswer(404, { error: 'not-found' }));
       },
       (error: unknown) => (next ? next(error) : res.destroy()),
     );
@@ -70,9 +72,4 @@ export function createAdminRequestHandler(options: AdminHandlerOptions = {}): Ad
 /** The same endpoints, typed as Koa middleware only. */
 export function createAdminKoaMiddleware(options: AdminHandlerOptions = {}): KoaLikeMiddleware {
   return createAdminRequestHandler(options);
-}
-
-function sendNotFound(res: ServerResponse): void {
-  res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8' });
-  res.end('{"error":"not-found"}');
 }

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { AdminAnswer, AdminRequest } from './admin-answer';
 import { SNAPSHOT_CHUNK_BYTES } from './snapshot/spool';
 
-export function adminRequestOf(req: IncomingMessage): AdminRequest {
+function adminRequestOf(req: IncomingMessage): AdminRequest {
   return {
     method: req.method ?? '',
     path: (req.url ?? '/').split('?', 1)[0],
