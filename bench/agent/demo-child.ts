@@ -2,10 +2,20 @@
 // BENCH_DEFAULT_METRICS=0 leaves out prom-client's default metrics, to tell their cost from the agent's own;
 // BENCH_WITHOUT_METRICS=name,name… collects all of prom-client's defaults but those (e.g. nodejs_eventloop_lag_seconds,
 // whose collect sets all the event-loop metrics); BENCH_ACTIVE_HANDLE_METRICS=1 keeps the ones the agent leaves out.
+// BENCH_DEFAULT_METRIC_MODULES=gc,eventLoopLag… registers only those modules of prom-client's defaults (file names in
+// prom-client/lib/metrics): removing a metric from the registry leaves its always-on part running (the GC
+// PerformanceObserver, the event-loop delay monitor); this never starts the others.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createDemoApp, findLeak, startDemo } from '../../demo';
+
+type DefaultMetricModule = (registry: Registry, config: object) => void;
+
+function defaultMetricModule(name: string): DefaultMetricModule {
+  if (!/^[A-Za-z]+$/.test(name)) throw new Error(`BENCH_DEFAULT_METRIC_MODULES: ${name} is not a module name`);
+  return require(`prom-client/lib/metrics/${name}`) as DefaultMetricModule;
+}
 
 async function main(): Promise<void> {
   if (process.env.BENCH_WITH_AGENT === '1') {
@@ -18,14 +28,17 @@ async function main(): Promise<void> {
         registry.removeSingleMetric(name);
       }
     }
+    const modules = (process.env.BENCH_DEFAULT_METRIC_MODULES ?? '').split(',').filter(Boolean);
+    const ownRegistry = registry ?? (modules.length > 0 ? new Registry() : undefined);
+    if (ownRegistry) for (const name of modules) defaultMetricModule(name)(ownRegistry, {});
     const demo = await startDemo({
       port: 0,
       adminPort: 0,
       secret: process.env.BENCH_SECRET,
       taskId: 'bench-demo',
       admin: {
-        registry,
-        collectDefaultMetrics: !registry && process.env.BENCH_DEFAULT_METRICS !== '0',
+        registry: ownRegistry,
+        collectDefaultMetrics: !ownRegistry && process.env.BENCH_DEFAULT_METRICS !== '0',
         activeHandleMetrics: process.env.BENCH_ACTIVE_HANDLE_METRICS === '1',
         logger: { info: () => undefined, warn: () => undefined },
       },

@@ -171,7 +171,7 @@ export async function measureThroughput(
           });
         await loadBoth(subject.ready.siteUrl, reference.ready.siteUrl, warmupSeconds);
         const before = { subject: cpuRunMsOf(subject.child.pid!), reference: cpuRunMsOf(reference.child.pid!) };
-        // BENCH_SCRAPE_ONLY_IN_WARMUP=1: does a cost outlast the scrapes? (with the admin thread: yes, ~3 %)
+        // BENCH_SCRAPE_ONLY_IN_WARMUP=1: does a cost outlast the scrapes? (README: not beyond the method's spread)
         if (scraping && process.env.BENCH_SCRAPE_ONLY_IN_WARMUP === '1')
           await ask<ScrapeCounts>(scraper!.child, 'pause');
         const countsBefore = scraping ? await ask<ScrapeCounts>(scraper!.child, 'counts') : counts;
