@@ -26,7 +26,7 @@ export interface AdminHandlerOptions extends HeadroomOptions {
   readonly registry?: Registry;
   /** Set to false when `registry` already collects prom-client's default metrics. @default true */
   readonly collectDefaultMetrics?: boolean;
-  /** Also serve prom-client's active handles/requests/resources metrics, which cost throughput. @default false */
+  /** Also serve prom-client's active handles/requests/resources metrics (nothing in heapwatch reads them). @default false */
   readonly activeHandleMetrics?: boolean;
   /** Prefix of the admin paths, e.g. '/_heapwatch' when mounted in an app. @default '' */
   readonly pathPrefix?: string;

@@ -20,16 +20,17 @@ function defaultMetricModule(name: string): DefaultMetricModule {
 async function main(): Promise<void> {
   if (process.env.BENCH_WITH_AGENT === '1') {
     const without = (process.env.BENCH_WITHOUT_METRICS ?? '').split(',').filter(Boolean);
-    const registry = without.length > 0 ? new Registry() : undefined;
-    if (registry) {
-      collectDefaultMetrics({ register: registry });
+    const modules = (process.env.BENCH_DEFAULT_METRIC_MODULES ?? '').split(',').filter(Boolean);
+    if (without.length > 0 && modules.length > 0)
+      throw new Error('BENCH_WITHOUT_METRICS and BENCH_DEFAULT_METRIC_MODULES exclude each other');
+    const ownRegistry = without.length > 0 || modules.length > 0 ? new Registry() : undefined;
+    if (ownRegistry && without.length > 0) {
+      collectDefaultMetrics({ register: ownRegistry });
       for (const name of without) {
-        if (!registry.getSingleMetric(name)) throw new Error(`BENCH_WITHOUT_METRICS: no metric ${name}`);
-        registry.removeSingleMetric(name);
+        if (!ownRegistry.getSingleMetric(name)) throw new Error(`BENCH_WITHOUT_METRICS: no metric ${name}`);
+        ownRegistry.removeSingleMetric(name);
       }
     }
-    const modules = (process.env.BENCH_DEFAULT_METRIC_MODULES ?? '').split(',').filter(Boolean);
-    const ownRegistry = registry ?? (modules.length > 0 ? new Registry() : undefined);
     if (ownRegistry) for (const name of modules) defaultMetricModule(name)(ownRegistry, {});
     const demo = await startDemo({
       port: 0,

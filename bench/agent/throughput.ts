@@ -126,10 +126,9 @@ async function loadBoth(subject: string, reference: string, seconds: number) {
  * runs control pairs of two agent-less twins in between to show that spread. The agent's /metrics is scraped from
  * its own process on the load core, as Prometheus does: a scraper inside the load generator's event loop slowed the
  * load only while the agent was loaded (82.6 % in an earlier version of this benchmark). The warm-up runs with the
- * scrapes on: the first ~10 scrapes make V8 deoptimise ~40 of Node's http functions that the site and the admin
- * server share (`--trace-deopt`: "wrong map" in parserOnIncoming, writeHead, _storeHeader…), which it then
- * re-optimises for both and leaves alone (no new deopts from 10 s to 60 s of scraping); a measurement that starts
- * with them pays that one-off cost (97.2 % with an 8 s warm-up).
+ * scrapes on, as it did when the admin server still shared the app's isolate: its first ~10 scrapes made V8
+ * deoptimise ~40 of Node's http functions the two servers shared, and a measurement that started with them paid
+ * that one-off cost (97.2 % with an 8 s warm-up). The admin server now has its own thread (agent/admin-thread.ts).
  */
 export async function measureThroughput(
   secret: string,
