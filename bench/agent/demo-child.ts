@@ -7,6 +7,7 @@
 // PerformanceObserver, the event-loop delay monitor); this never starts the others.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createDemoApp, findLeak, startDemo } from '../../demo';
 
@@ -17,7 +18,17 @@ function defaultMetricModule(name: string): DefaultMetricModule {
   return require(`prom-client/lib/metrics/${name}`) as DefaultMetricModule;
 }
 
+/** Both kinds answer `young-generation` with V8's new space size, so the parent can wait for steady state. */
+function answerYoungGenerationQueries(): void {
+  process.on('message', (message: { type?: string }) => {
+    if (message.type !== 'young-generation') return;
+    const bytes = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+    process.send!({ type: 'young-generation', bytes });
+  });
+}
+
 async function main(): Promise<void> {
+  answerYoungGenerationQueries();
   if (process.env.BENCH_WITH_AGENT === '1') {
     const without = (process.env.BENCH_WITHOUT_METRICS ?? '').split(',').filter(Boolean);
     const modules = (process.env.BENCH_DEFAULT_METRIC_MODULES ?? '').split(',').filter(Boolean);
