@@ -74,7 +74,10 @@ export function createAdminEndpoints(options: AdminHandlerOptions): AdminEndpoin
   const endpoints: Omit<AdminEndpoints, 'listener'> = {
     handles: (path) => routeOf(path) !== undefined,
     answer,
-    close: () => snapshots.close(),
+    close: () => {
+      metrics.close();
+      return snapshots.close();
+    },
   };
   return { ...endpoints, listener: (req, res) => answerNodeRequest(req, res, endpoints) };
 }

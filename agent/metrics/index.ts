@@ -1,12 +1,14 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { type CgroupPaths, ContainerMemoryReader } from '../cgroup-memory';
 import { registerContainerMemoryLimit } from './container-memory-limit';
 import { registerContainerMemoryUsage } from './container-memory-usage';
+import { registerDefaultMetrics } from './default-metrics';
 import { registerHeapSizeLimit } from './heap-size-limit';
 import { registerSnapshotsTotal, type SnapshotCounter } from './snapshots-total';
 
 export * from './container-memory-limit';
 export * from './container-memory-usage';
+export * from './gc-duration';
 export * from './heap-size-limit';
 export * from './snapshots-total';
 
@@ -36,17 +38,19 @@ export const ACTIVE_HANDLE_METRICS = [
 export interface AgentMetrics {
   readonly registry: Registry;
   readonly snapshots: SnapshotCounter;
+  /** Stops the GC observer (the metrics stay registered). */
+  close(): void;
 }
 
 export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetrics {
   const registry = options.registry ?? new Registry();
-  if (options.collectDefaultMetrics ?? true) {
-    collectDefaultMetrics({ register: registry });
-    if (!options.activeHandleMetrics) for (const name of ACTIVE_HANDLE_METRICS) registry.removeSingleMetric(name);
-  }
+  const close =
+    (options.collectDefaultMetrics ?? true)
+      ? registerDefaultMetrics(registry, { activeHandleMetrics: options.activeHandleMetrics ?? false })
+      : () => undefined;
   registerHeapSizeLimit(registry);
   const memory = new ContainerMemoryReader(options);
   registerContainerMemoryLimit(registry, memory);
   registerContainerMemoryUsage(registry, memory);
-  return { registry, snapshots: registerSnapshotsTotal(registry) };
+  return { registry, snapshots: registerSnapshotsTotal(registry), close };
 }

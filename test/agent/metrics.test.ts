@@ -1,3 +1,6 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ACTIVE_HANDLE_METRICS, type AdminServer, createAgentMetrics, startAdminServer } from '../../agent';
 import { fakeCgroup, removeFakeCgroups } from './helpers/fake-cgroup';
 import { parsePrometheusText, promtoolCheckMetrics, sampleValue } from './helpers/prometheus-text';
@@ -46,6 +49,38 @@ describe('GET /metrics', () => {
       expect(full).toContain(`# TYPE ${name} `);
     }
     expect(sampleValue(parsePrometheusText(lean), 'nodejs_eventloop_lag_seconds')).toEqual(expect.any(Number));
+  });
+
+  it("has every metric of prom-client's defaults (but the active handle ones), so dashboards and alerts find them", async () => {
+    // Prepare
+    const promClient = new Registry();
+    collectDefaultMetrics({ register: promClient });
+    const agent = createAgentMetrics({});
+    const names = (registry: Registry) => registry.getMetricsAsArray().map((metric) => metric.name);
+    // Act
+    const expected = names(promClient).filter((name) => !(ACTIVE_HANDLE_METRICS as readonly string[]).includes(name));
+    // Assess
+    expect(names(agent.registry)).toEqual(expect.arrayContaining(expected));
+    agent.close();
+  });
+
+  it('counts every major GC, also several in one tick (prom-client counts one per batch)', async () => {
+    // Prepare
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const agent = createAgentMetrics({});
+    const majorGcs = async () =>
+      sampleValue(parsePrometheusText(await agent.registry.metrics()), 'nodejs_gc_duration_seconds_count', {
+        kind: 'major',
+      }) ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = await majorGcs();
+    // Act
+    for (let i = 0; i < 5; i++) gc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Assess
+    expect((await majorGcs()) - before).toBeGreaterThanOrEqual(5);
+    agent.close();
   });
 
   it('reads the cgroup at scrape time and leaves out the limit when unlimited', async () => {
