@@ -29,6 +29,11 @@ export const PROM_CLIENT_MODULES = {
 /** The modules behind `nodejs_active_handles*`, `nodejs_active_requests*` and `nodejs_active_resources*`. */
 export const ACTIVE_HANDLE_MODULES = { processHandles, processRequests, processResources } as const;
 
+/** prom-client default metrics left out unless `activeHandleMetrics` is set. */
+export const ACTIVE_HANDLE_METRICS: readonly string[] = Object.values(ACTIVE_HANDLE_MODULES).flatMap(
+  (module) => module.metricNames,
+);
+
 /**
  * What prom-client's `collectDefaultMetrics` registers, module by module: the GC histogram is heapwatch's own
  * (gc-duration.ts: prom-client's undercounts), and the active handle metrics only when asked (collecting them walks

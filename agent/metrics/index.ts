@@ -25,15 +25,7 @@ export interface AgentMetricsOptions extends CgroupPaths {
   readonly activeHandleMetrics?: boolean;
 }
 
-/** prom-client default metrics left out unless `activeHandleMetrics` is set. */
-export const ACTIVE_HANDLE_METRICS = [
-  'nodejs_active_handles',
-  'nodejs_active_handles_total',
-  'nodejs_active_requests',
-  'nodejs_active_requests_total',
-  'nodejs_active_resources',
-  'nodejs_active_resources_total',
-] as const;
+export { ACTIVE_HANDLE_METRICS } from './default-metrics';
 
 export interface AgentMetrics {
   readonly registry: Registry;

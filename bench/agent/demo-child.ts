@@ -11,14 +11,14 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createDemoApp, findLeak, startDemo } from '../../demo';
 
-type DefaultMetricModule = (registry: Registry, config: object) => void;
+type DefaultMetricModule = typeof import('prom-client/lib/metrics/gc');
 
 function defaultMetricModule(name: string): DefaultMetricModule {
   if (!/^[A-Za-z]+$/.test(name)) throw new Error(`BENCH_DEFAULT_METRIC_MODULES: ${name} is not a module name`);
   return require(`prom-client/lib/metrics/${name}`) as DefaultMetricModule;
 }
 
-/** Both kinds answer `young-generation` with V8's new space size, so the parent can wait for steady state. */
+/** Both kinds answer `young-generation` with V8's new space size, which the parent reports for every pair. */
 function answerYoungGenerationQueries(): void {
   process.on('message', (message: { type?: string }) => {
     if (message.type !== 'young-generation') return;
