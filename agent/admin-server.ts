@@ -16,6 +16,7 @@ export interface AdminServer {
 export async function startAdminServer(options: AdminServerOptions = {}): Promise<AdminServer> {
   validateServerOptions(options);
   const endpoints = createAdminEndpoints(options);
+  await endpoints.warmedUp;
   const host = options.host ?? '0.0.0.0';
   let thread: AdminThread;
   try {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AdminAnswer, type AdminRequest, jsonAnswer, textAnswer } from './admin-answer';
-import { createAgentMetrics } from './metrics';
+import { createAgentMetrics, warmUpRegistry } from './metrics';
 import { type AdminHandlerOptions, type AgentLogger, taskIdFromHostname, validateHandlerOptions } from './options';
 import { answerNodeRequest } from './respond';
 import { SnapshotEndpoint } from './snapshot/snapshot-endpoint';
@@ -15,6 +15,8 @@ export interface AdminEndpoints {
   answer(request: AdminRequest): Promise<AdminAnswer>;
   /** The same, written to a Node response (for handlers mounted in an app). */
   readonly listener: AdminRequestListener;
+  /** Resolves once the registry was collected at start (never rejects; a failing collect is logged). */
+  readonly warmedUp: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,9 @@ export function createAdminEndpoints(options: AdminHandlerOptions): AdminEndpoin
   validateHandlerOptions(options);
   const logger: AgentLogger = options.logger ?? console;
   const metrics = createAgentMetrics(options);
+  const warmedUp = warmUpRegistry(metrics.registry).catch((error: Error) =>
+    logger.warn(`heapwatch: collecting the metrics at start failed: ${error.message}`),
+  );
   const secrets = [options.secret, options.previousSecret].filter((s): s is string => s !== undefined);
   if (options.secret === undefined) {
     logger.warn(
@@ -74,9 +79,11 @@ export function createAdminEndpoints(options: AdminHandlerOptions): AdminEndpoin
   const endpoints: Omit<AdminEndpoints, 'listener'> = {
     handles: (path) => routeOf(path) !== undefined,
     answer,
-    close: () => {
+    warmedUp,
+    close: async () => {
+      await warmedUp;
       metrics.close();
-      return snapshots.close();
+      await snapshots.close();
     },
   };
   return { ...endpoints, listener: (req, res) => answerNodeRequest(req, res, endpoints) };

@@ -11,6 +11,7 @@ export * from './container-memory-usage';
 export * from './gc-duration';
 export * from './heap-size-limit';
 export * from './snapshots-total';
+export * from './warm-up';
 
 export interface AgentMetricsOptions extends CgroupPaths {
   /** @default - a new registry */

@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { ACTIVE_HANDLE_METRICS, type AdminServer, createAgentMetrics, startAdminServer } from '../../agent';
 import { fakeCgroup, removeFakeCgroups } from './helpers/fake-cgroup';
 import { parsePrometheusText, promtoolCheckMetrics, sampleValue } from './helpers/prometheus-text';
@@ -99,6 +99,53 @@ describe('GET /metrics', () => {
     server = await startAdminServer({ port: 0, host: '127.0.0.1', logger: silentLogger, ...cgroup });
     const samples = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
     expect(samples.filter((s) => s.name.startsWith('heapwatch_container_'))).toEqual([]);
+  });
+
+  it('collects the registry at start, before the first scrape, so that scrape changes nothing app code relies on', async () => {
+    // Prepare
+    const registry = new Registry();
+    let collected = 0;
+    new Gauge({
+      name: 'app_probe',
+      help: 'Counts its collections.',
+      registers: [registry],
+      collect: () => void collected++,
+    });
+    // Act
+    server = await startAdminServer({ port: 0, host: '127.0.0.1', logger: silentLogger, registry });
+    // Assess
+    expect(collected).toBe(2);
+    await fetch(`${server.url}/metrics`).then((response) => response.text());
+    expect(collected).toBe(3);
+  });
+
+  it('logs a collect that fails at start, and serves anyway', async () => {
+    // Prepare
+    const registry = new Registry();
+    let failing = true;
+    new Gauge({
+      name: 'app_flaky',
+      help: 'Fails until the app is ready.',
+      registers: [registry],
+      collect() {
+        if (failing) throw new Error('app_flaky is not ready');
+        this.set(1);
+      },
+    });
+    const warnings: string[] = [];
+    // Act
+    server = await startAdminServer({
+      port: 0,
+      host: '127.0.0.1',
+      logger: { info: () => undefined, warn: (message) => void warnings.push(message) },
+      registry,
+    });
+    failing = false;
+    const response = await fetch(`${server.url}/metrics`);
+    // Assess
+    expect(warnings).toContain('heapwatch: collecting the metrics at start failed: app_flaky is not ready');
+    expect(response.status).toBe(200);
+    expect(sampleValue(parsePrometheusText(await response.text()), 'app_flaky')).toBe(1);
   });
 
   it('answers /healthz, 404 for other paths and 405 for other methods', async () => {
