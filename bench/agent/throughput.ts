@@ -192,7 +192,8 @@ export async function measureThroughput(
           });
         await loadBoth(subject.ready.siteUrl, reference.ready.siteUrl, warmupSeconds);
         const before = { subject: cpuRunMsOf(subject.child.pid!), reference: cpuRunMsOf(reference.child.pid!) };
-        // BENCH_SCRAPE_ONLY_IN_WARMUP=1: does a cost outlast the scrapes? (README, fifth session: one /metrics scrape, ~2 %)
+        // BENCH_SCRAPE_ONLY_IN_WARMUP=1: does a cost outlast the scrapes? (README: ~2 % after one /metrics scrape until the
+        // agent collected its registry at start, sixth session)
         if (scraping && process.env.BENCH_SCRAPE_ONLY_IN_WARMUP === '1')
           await ask<ScrapeCounts>(scraper!.child, 'pause');
         const countsBefore = scraping ? await ask<ScrapeCounts>(scraper!.child, 'counts') : counts;
