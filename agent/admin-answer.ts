@@ -25,7 +25,12 @@ export interface FileAnswer {
   readonly status: 200;
   readonly headers: AnswerHeaders;
   readonly path: string;
-  /** Every byte of the file was handed to the response (the next capture may start). */
+  /** The file's size: the sender knows its last chunk by it. */
+  readonly sizeBytes: number;
+  /**
+   * The last chunk is about to be handed to the response, so the next capture may start. Called before the client
+   * can have the last byte: a client that asks again the moment its download ended must find the capture over.
+   */
   ended(): void;
   /** The response finished (`sent`) or the client went away; the file may be deleted. */
   finished(sent: boolean, sendMs: number): Promise<void>;

@@ -37,7 +37,7 @@ const ADMIN_THREAD_SOURCE = `
 const { parentPort, workerData: settings } = require('node:worker_threads');
 const { createServer } = require('node:http');
 const { createReadStream } = require('node:fs');
-const { pipeline } = require('node:stream');
+const { pipeline, Transform } = require('node:stream');
 const pending = new Map();
 let nextId = 0;
 parentPort.on('message', (answer) => {
@@ -63,8 +63,19 @@ const server = createServer({
     if (answer.kind === 'text') return void res.end(answer.body);
     const started = performance.now();
     const file = createReadStream(answer.path, { highWaterMark: settings.chunkBytes });
-    file.once('end', () => parentPort.postMessage({ type: 'file-ended', id }));
-    pipeline(file, res, (error) =>
+    // 'file-ended' goes out before the last chunk does, so it reaches the main thread before any request the client
+    // can send once it has that chunk (messages of one port keep their order); the read stream's own 'end' comes a
+    // file read later, and a client that asked again at once found the capture still locked.
+    let handed = 0;
+    const beforeLastChunk = new Transform({
+      transform(chunk, _encoding, done) {
+        const before = handed;
+        handed += chunk.length;
+        if (before < answer.sizeBytes && handed >= answer.sizeBytes) parentPort.postMessage({ type: 'file-ended', id });
+        done(null, chunk);
+      },
+    });
+    pipeline(file, beforeLastChunk, res, (error) =>
       parentPort.postMessage({ type: 'file-finished', id, sent: !error, sendMs: performance.now() - started }));
   });
   const request = { method: req.method || '', path: (req.url || '/').split('?', 1)[0] };
@@ -101,7 +112,14 @@ export async function startAdminThread(
     let message: AnswerMessage;
     if (answer.kind === 'file') {
       files.set(id, answer);
-      message = { id, kind: 'file', status: answer.status, headers: answer.headers, path: answer.path };
+      message = {
+        id,
+        kind: 'file',
+        status: answer.status,
+        headers: answer.headers,
+        path: answer.path,
+        sizeBytes: answer.sizeBytes,
+      };
     } else {
       message = { id, ...answer };
     }

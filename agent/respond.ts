@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AdminAnswer, AdminRequest } from './admin-answer';
 import { SNAPSHOT_CHUNK_BYTES } from './snapshot/spool';
@@ -51,13 +52,28 @@ export async function writeAnswer(res: ServerResponse, answer: AdminAnswer): Pro
   }
   const started = performance.now();
   const file = createReadStream(answer.path, { highWaterMark: SNAPSHOT_CHUNK_BYTES });
-  file.once('end', () => answer.ended());
   let sent = false;
   try {
-    await pipeline(file, res);
+    await pipeline(file, beforeLastChunk(answer.sizeBytes, answer.ended), res);
     sent = true;
   } catch {
     // the client went away mid-download
   }
   await answer.finished(sent, performance.now() - started);
+}
+
+/**
+ * Passes chunks through and calls `ended` before it passes the one that completes `sizeBytes`. The read stream's own
+ * 'end' comes one more file read later, after the client may already have its last byte and asked again.
+ */
+function beforeLastChunk(sizeBytes: number, ended: () => void): Transform {
+  let handed = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const before = handed;
+      handed += chunk.length;
+      if (before < sizeBytes && handed >= sizeBytes) ended();
+      done(null, chunk);
+    },
+  });
 }

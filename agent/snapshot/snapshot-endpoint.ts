@@ -103,8 +103,7 @@ export class SnapshotEndpoint {
         'X-Heapwatch-Sha256': spooled.sha256,
       },
       path: spooled.path,
-      // Released once every byte is handed to the response, not after the file has also closed on the thread
-      // pool: a client that asks again the moment its download ended got a 409 in that gap.
+      sizeBytes: spooled.sizeBytes,
       ended: release,
       finished: async (sent, sendMs) => {
         release(); // if the client aborted before the end
