@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { Command } from 'commander';
 import { registerCaptureCommand } from '../cli/capture';
 import { registerDiffCommand } from '../cli/diff';

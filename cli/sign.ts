@@ -1,5 +1,5 @@
+import { MAX_TOKEN_LIFETIME_SECONDS, signToken } from '@heapwatch/agent/protocol';
 import type { Command } from 'commander';
-import { MAX_TOKEN_LIFETIME_SECONDS, signToken } from '../protocol';
 
 /** `heapwatch sign --task <id> [--ttl 300]`: prints an Authorization header value signed with HEAPWATCH_SECRET. */
 export function registerSignCommand(program: Command): void {

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { snapshotFileName } from '../protocol';
+import { snapshotFileName } from '@heapwatch/agent/protocol';
 import { CaptureError, errorMessage } from './capture-error';
 import { openSnapshot } from './open-snapshot';
 import { staticSecretSource } from './secret-source';

@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { snapshotKey, taskPrefix } from '../protocol';
+import { snapshotKey, taskPrefix } from '@heapwatch/agent/protocol';
 import { CaptureError, errorMessage } from './capture-error';
 import { type OpenSnapshotOptions, openSnapshot } from './open-snapshot';
 import { DEFAULT_RESPONSE_MS, type SnapshotTimeouts } from './snapshot-request';

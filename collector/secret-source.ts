@@ -3,7 +3,7 @@ import {
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { assertSecret } from '../protocol';
+import { assertSecret } from '@heapwatch/agent/protocol';
 
 /** The secrets a token may be signed with: the current one, and during a rotation the previous one. */
 export interface SnapshotSecrets {

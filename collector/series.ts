@@ -1,4 +1,4 @@
-import { assertTaskId, taskPrefix } from '../protocol';
+import { assertTaskId, taskPrefix } from '@heapwatch/agent/protocol';
 import type { StoredSnapshot } from './capture-to-s3';
 
 /** Execution input of the collector's state machine (from an alert or `heapwatch capture`). */

@@ -1,5 +1,5 @@
 import { type IncomingMessage, request } from 'node:http';
-import { signToken } from '../protocol';
+import { signToken } from '@heapwatch/agent/protocol';
 import { CaptureError, errorMessage } from './capture-error';
 
 export interface SnapshotTimeouts {

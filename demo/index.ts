@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AdminServerOptions, startAdminServer } from '../agent';
+import { type AdminServerOptions, startAdminServer } from '@heapwatch/agent';
 import { createDemoApp } from './app';
 import { findLeak } from './leaks';
 

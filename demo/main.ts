@@ -1,5 +1,5 @@
 // `npm run demo`: the demo shop on PORT (8080) and its agent on HEAPWATCH_ADMIN_PORT (9464).
-import { adminServerOptionsFromEnv } from '../agent';
+import { adminServerOptionsFromEnv } from '@heapwatch/agent';
 import { startDemo } from './index';
 import { findLeak } from './leaks';
 

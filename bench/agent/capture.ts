@@ -1,4 +1,4 @@
-import { signToken } from '../../protocol';
+import { signToken } from '@heapwatch/agent/protocol';
 import { ask, download, forkChild, memoryOf, resetPeakRss } from './measure';
 
 interface HeapReady {

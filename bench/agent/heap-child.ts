@@ -3,7 +3,7 @@
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
-import { startAdminServer } from '../../agent';
+import { startAdminServer } from '@heapwatch/agent';
 
 interface CachedRecord {
   readonly id: number;

@@ -1,5 +1,5 @@
+import { createAgentMetrics } from '@heapwatch/agent';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createAgentMetrics } from '../../agent';
 import { percentile } from './measure';
 
 export interface RenderStats {

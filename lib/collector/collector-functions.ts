@@ -1,12 +1,9 @@
-import * as path from 'node:path';
 import { Duration, RemovalPolicy, type Size } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-
-const PROJECT_ROOT = path.join(__dirname, '..', '..');
+import { HEAPWATCH_LAMBDA_HANDLER, HEAPWATCH_LAMBDA_RUNTIME, heapwatchLambdaCode } from '../lambda-code';
 
 export interface CollectorFunctionProps {
   readonly vpc: ec2.IVpc;
@@ -26,11 +23,11 @@ export interface CollectorFunctionProps {
 }
 
 /**
- * One collector Lambda: Node.js 22 on arm64 in the cluster's private subnets, bundled by the local esbuild (never
- * Docker) with the AWS SDK inside, so the code runs against the SDK versions it was tested with. JSON logs, kept a month.
+ * One collector Lambda: Node.js 24 on arm64 in the cluster's private subnets, its handler bundled with the AWS SDK
+ * inside (lib/lambda-code.ts). JSON logs, kept a month.
  */
 export class CollectorFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
 
   constructor(scope: Construct, id: string, props: CollectorFunctionProps) {
     super(scope, id);
@@ -38,12 +35,10 @@ export class CollectorFunction extends Construct {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    this.function = new NodejsFunction(this, 'Resource', {
-      entry: path.join(PROJECT_ROOT, 'lambda', `${props.handler}.ts`),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_22_X,
+    this.function = new lambda.Function(this, 'Resource', {
+      code: heapwatchLambdaCode(props.handler),
+      handler: HEAPWATCH_LAMBDA_HANDLER,
+      runtime: HEAPWATCH_LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       description: props.description,
       memorySize: props.memorySize ?? 256,
@@ -54,14 +49,10 @@ export class CollectorFunction extends Construct {
       securityGroups: [props.securityGroup],
       loggingFormat: lambda.LoggingFormat.JSON,
       logGroup,
-      environment: { POWERTOOLS_SERVICE_NAME: 'heapwatch-collector', ...props.environment },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.CJS,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        externalModules: [],
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'heapwatch-collector',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
       },
     });
   }

@@ -40,7 +40,7 @@ export function acknowledgeLambdaBasics(scope: IConstruct): void {
   }
   Validations.of(scope).acknowledge({
     id: 'AwsSolutions-L1',
-    reason: 'The collector pins NODEJS_22_X, the runtime it is built and tested for.',
+    reason: 'The collector pins NODEJS_24_X, the runtime it is built and tested for.',
   });
 }
 

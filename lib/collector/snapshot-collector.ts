@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -32,10 +32,10 @@ export interface SnapshotCollectorProps {
 }
 
 export interface SnapshotCollectorFunctions {
-  readonly trigger: NodejsFunction;
-  readonly discover: NodejsFunction;
-  readonly capture: NodejsFunction;
-  readonly analyze: NodejsFunction;
+  readonly trigger: lambda.Function;
+  readonly discover: lambda.Function;
+  readonly capture: lambda.Function;
+  readonly analyze: lambda.Function;
 }
 
 /**

@@ -1,19 +1,16 @@
 import { createHash } from 'node:crypto';
-import * as path from 'node:path';
 import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as grafana from 'aws-cdk-lib/aws-grafana';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { ManagedPrometheus } from '../alerting/managed-prometheus';
+import { HEAPWATCH_LAMBDA_HANDLER, HEAPWATCH_LAMBDA_RUNTIME, heapwatchLambdaCode } from '../lambda-code';
 import { acknowledgeWildcardResources } from '../nag/acknowledge-wildcards';
 import { DEFAULT_DASHBOARDS_DIR, loadDashboards } from './dashboards';
 import { ExistingGrafanaTarget, type GrafanaTarget, ManagedGrafanaTarget } from './grafana-target';
-
-const PROVISIONER_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'grafana-provisioner.ts');
 
 export interface GrafanaProvisioningProps {
   readonly target: GrafanaTarget;
@@ -29,7 +26,7 @@ export interface GrafanaProvisioningProps {
  * either into an existing Grafana or into an Amazon Managed Grafana workspace created here.
  */
 export class GrafanaProvisioning extends Construct {
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   /** Present for GrafanaTarget.managedWorkspace(). */
   readonly workspace?: grafana.CfnWorkspace;
   readonly url: string;
@@ -42,15 +39,16 @@ export class GrafanaProvisioning extends Construct {
     const suffix = createHash('sha256').update(this.node.addr).digest('hex').slice(0, 8);
     const existing = props.target instanceof ExistingGrafanaTarget ? props.target.props : undefined;
 
-    this.function = new nodejs.NodejsFunction(this, 'Provisioner', {
-      entry: PROVISIONER_ENTRY,
-      runtime: lambda.Runtime.NODEJS_22_X,
+    this.function = new lambda.Function(this, 'Provisioner', {
+      code: heapwatchLambdaCode('grafana-provisioner'),
+      handler: HEAPWATCH_LAMBDA_HANDLER,
+      runtime: HEAPWATCH_LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       timeout: Duration.minutes(2),
       memorySize: 256,
       vpc: existing?.vpc,
       logGroup: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH }),
-      bundling: { minify: true, sourceMap: true, target: 'node22' },
+      environment: { NODE_OPTIONS: '--enable-source-maps' },
       description: 'heapwatch: provisions the AMP data source and heap dashboards into Grafana',
     });
 

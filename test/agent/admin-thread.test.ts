@@ -1,5 +1,5 @@
 import { type AddressInfo, createServer, Server } from 'node:net';
-import { type AdminServer, startAdminServer } from '../../agent';
+import { type AdminServer, startAdminServer } from '@heapwatch/agent';
 import { parsePrometheusText, sampleValue } from './helpers/prometheus-text';
 import { silentLogger } from './helpers/silent-logger';
 

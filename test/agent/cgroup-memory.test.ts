@@ -1,4 +1,4 @@
-import { readContainerMemory } from '../../agent';
+import { readContainerMemory } from '@heapwatch/agent';
 import { fakeCgroup, removeFakeCgroups } from './helpers/fake-cgroup';
 
 describe('readContainerMemory', () => {

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { ACTIVE_HANDLE_METRICS, type AdminServer, createAgentMetrics, startAdminServer } from '@heapwatch/agent';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { ACTIVE_HANDLE_METRICS, type AdminServer, createAgentMetrics, startAdminServer } from '../../agent';
 import { fakeCgroup, removeFakeCgroups } from './helpers/fake-cgroup';
 import { parsePrometheusText, promtoolCheckMetrics, sampleValue } from './helpers/prometheus-text';
 import { silentLogger } from './helpers/silent-logger';

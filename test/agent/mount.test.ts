@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAdminKoaMiddleware, createAdminRequestHandler } from '@heapwatch/agent';
+import { signToken } from '@heapwatch/agent/protocol';
 import Koa from 'koa';
-import { createAdminKoaMiddleware, createAdminRequestHandler } from '../../agent';
-import { signToken } from '../../protocol';
 
 const secret = 'mounted-secret-'.padEnd(48, 'm');
 

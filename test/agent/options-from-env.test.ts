@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { adminServerOptionsFromEnv, resolveTaskId, taskIdFromArn, taskIdFromHostname } from '../../agent';
+import { adminServerOptionsFromEnv, resolveTaskId, taskIdFromArn, taskIdFromHostname } from '@heapwatch/agent';
 import { silentLogger } from './helpers/silent-logger';
 
 /** A loopback stand-in for the ECS task metadata endpoint v4. */

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signToken } from '../../protocol';
+import { signToken } from '@heapwatch/agent/protocol';
 import { startTsxChild, type TsxChild } from './helpers/child-process';
 import { parsePrometheusText, sampleValue } from './helpers/prometheus-text';
 

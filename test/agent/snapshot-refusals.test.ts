@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AdminServer, startAdminServer } from '../../agent';
-import { signToken } from '../../protocol';
+import { type AdminServer, startAdminServer } from '@heapwatch/agent';
+import { signToken } from '@heapwatch/agent/protocol';
 import { fakeCgroup, removeFakeCgroups } from './helpers/fake-cgroup';
 import { parsePrometheusText, sampleValue } from './helpers/prometheus-text';
 import { silentLogger } from './helpers/silent-logger';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { verifyToken } from '../../protocol';
+import { verifyToken } from '@heapwatch/agent/protocol';
 
 const run = promisify(execFile);
 const cli = resolve(__dirname, '../../bin/heapwatch.js');

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
+import { parseToken } from '@heapwatch/agent/protocol';
 import { openSnapshot } from '../../collector/open-snapshot';
 import { type SecretSource, staticSecretSource } from '../../collector/secret-source';
-import { parseToken } from '../../protocol';
 import { type ScriptedAnswer, startScriptedServer } from '../support/scripted-server';
 
 const SECRET = 'open-snapshot-secret-0123456789abcdef';

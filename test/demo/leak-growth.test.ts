@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { signToken } from '@heapwatch/agent/protocol';
 import autocannon from 'autocannon';
-import { signToken } from '../../protocol';
 import { startTsxChild, type TsxChild } from '../agent/helpers/child-process';
 import { parsePrometheusText, sampleValue } from '../agent/helpers/prometheus-text';
 

@@ -1,5 +1,5 @@
 /** Child-process entry: the real heapwatch agent on loopback, with some heap ballast; prints its port once listening. */
-import { startAdminServer } from '../../agent';
+import { startAdminServer } from '@heapwatch/agent';
 
 const READY_PREFIX = 'heapwatch-agent-ready ';
 

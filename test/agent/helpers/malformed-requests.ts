@@ -1,4 +1,4 @@
-import { signToken } from '../../../protocol';
+import { signToken } from '@heapwatch/agent/protocol';
 import type { RawExchange } from './raw-http';
 
 /** A small seeded PRNG, so a failing case can be reproduced. */

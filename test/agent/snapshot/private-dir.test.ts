@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPrivateSnapshotDir } from '../../../agent/snapshot/private-dir';
+import { createPrivateSnapshotDir } from '../../../agent/src/snapshot/private-dir';
 
 describe('private snapshot directories', () => {
   let root: string;

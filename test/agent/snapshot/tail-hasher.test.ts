@@ -3,7 +3,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TailHasher } from '../../../agent/snapshot/tail-hasher';
+import { TailHasher } from '../../../agent/src/snapshot/tail-hasher';
 
 describe('TailHasher', () => {
   let dir: string;

@@ -29,7 +29,7 @@ function collectorStack(props: Partial<SnapshotCollectorProps> = {}, bundle = fa
 }
 
 describe('SnapshotCollector', () => {
-  test('four Node.js 22 functions in the private subnets, the trigger subscribed to the alarm topic', () => {
+  test('four Node.js 24 functions in the private subnets, the trigger subscribed to the alarm topic', () => {
     // Prepare
     const { stack } = collectorStack();
 
@@ -40,7 +40,7 @@ describe('SnapshotCollector', () => {
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       {
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         VpcConfig: { SubnetIds: Match.arrayWith([{ Ref: Match.stringLikeRegexp('VpcPrivateSubnet1') }]) },
       },
@@ -240,14 +240,15 @@ describe('SnapshotCollector', () => {
 
     // Assess
     const handlers = Object.values(
-      template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }),
+      template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }),
     );
-    expect(handlers.map((fn) => fn.Properties.Handler)).toEqual([
-      'index.handler',
-      'index.handler',
-      'index.handler',
-      'index.handler',
+    expect(handlers.map((fn) => fn.Properties.Runtime)).toEqual([
+      'nodejs24.x',
+      'nodejs24.x',
+      'nodejs24.x',
+      'nodejs24.x',
     ]);
+    expect(handlers.every((fn) => typeof fn.Properties.Code.S3Key === 'string')).toBe(true);
     process.stderr.write(`SnapshotCollector bundled 4 functions in ${Date.now() - started} ms\n`);
   });
 });

@@ -32,7 +32,7 @@ describe('Grafana provisioning into an existing Grafana', () => {
 
   it('runs the provisioner on Node.js 22 and passes the dashboards, the data source and the token secret by ARN', () => {
     built.template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Description: Match.stringLikeRegexp('provisions the AMP data source'),
     });
     built.template.hasResourceProperties('Custom::HeapwatchGrafana', {

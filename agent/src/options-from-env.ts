@@ -1,3 +1,4 @@
+import { type AdminServer, startAdminServer } from './admin-server';
 import type { AdminServerOptions } from './options';
 import { assertPort } from './options';
 import { type ResolveTaskIdOptions, resolveTaskId } from './task-id';
@@ -41,4 +42,20 @@ export async function adminServerOptionsFromEnv(
     captureDiskFactor: optionalNumber(env, 'HEAPWATCH_CAPTURE_DISK_FACTOR', 'use a multiple of heapUsed such as 3'),
     logger: options.logger,
   };
+}
+
+/**
+ * Starts the admin server configured by the environment that `Heapwatch.watch()` gives a task: the one call a
+ * service makes. `overrides` win over the environment (a logger, a snapshot directory).
+ */
+export async function startAdminServerFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<AdminServerOptions> = {},
+): Promise<AdminServer> {
+  const fromEnv = await adminServerOptionsFromEnv(env, { logger: overrides.logger });
+  return startAdminServer({ ...fromEnv, ...definedOnly(overrides) });
+}
+
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -1,4 +1,4 @@
-import { snapshotFileName, snapshotKey } from '../../protocol';
+import { snapshotFileName, snapshotKey } from '@heapwatch/agent/protocol';
 
 describe('snapshot naming', () => {
   const at = new Date('2026-11-27T01:02:03.456Z');

@@ -1,6 +1,6 @@
 /**
  * What the admin endpoints decide, apart from the HTTP server that carries it: the same answers are written by the
- * admin server's own thread (agent/admin-thread.ts) and by the handler mounted in an app (agent/respond.ts).
+ * admin server's own thread (admin-thread.ts) and by the handler mounted in an app (respond.ts).
  */
 export interface AdminRequest {
   readonly method: string;

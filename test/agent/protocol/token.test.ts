@@ -1,4 +1,4 @@
-import { NonceCache, signToken, verifyToken } from '../../protocol';
+import { NonceCache, signToken, verifyToken } from '@heapwatch/agent/protocol';
 
 const secret = 'a'.repeat(64);
 const previous = 'b'.repeat(64);

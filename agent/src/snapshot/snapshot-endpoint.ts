@@ -1,9 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { NonceCache, nowInSeconds, snapshotFileName, verifyToken } from '../../protocol';
 import { type AdminAnswer, type AdminRequest, jsonAnswer } from '../admin-answer';
 import type { SnapshotCounter } from '../metrics';
 import type { AgentLogger } from '../options';
+import { NonceCache, nowInSeconds, snapshotFileName, verifyToken } from '../protocol';
 import { captureRetryAfterSeconds, type ReleaseCapture, tryAcquireCapture } from './capture-lock';
 import { checkCaptureHeadroom, type HeadroomOptions } from './headroom';
 import { createPrivateSnapshotDir } from './private-dir';

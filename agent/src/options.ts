@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
-import { assertSecret, assertTaskId } from '../protocol';
+import { assertSecret, assertTaskId } from './protocol';
 import type { HeadroomOptions } from './snapshot/headroom';
 
 /** Where the agent writes its few log lines; never given a token or a secret. */
