@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ensureMemlab } from './memlab-install';
 
 interface Measured {
   readonly ms: number;
@@ -28,7 +29,8 @@ const skipMemlab = args.includes('--skip-memlab');
 const HEAP_LIMIT = '--max-old-space-size=16384';
 const WORKER = join(__dirname, 'analysis-worker.ts');
 const WRITER = join(__dirname, 'analysis-heap-writer.js');
-const MEMLAB = join(dirname(require.resolve('memlab/package.json')), 'bin', 'memlab');
+const MEMLAB_DIR = skipMemlab ? '' : ensureMemlab();
+const MEMLAB = join(MEMLAB_DIR, 'node_modules', 'memlab', 'bin', 'memlab');
 /** Measured here: a snapshot file is ~2.2× the writer's heapUsed. */
 const FILE_BYTES_PER_HEAP_BYTE = 2.2;
 
@@ -74,7 +76,7 @@ function run(command: string, commandArgs: string[]): Promise<{ stdout: string; 
 }
 
 async function worker(mode: string, files: string[]): Promise<Measured> {
-  const { stdout } = await run(process.execPath, [HEAP_LIMIT, '--import', 'tsx', WORKER, mode, ...files]);
+  const { stdout } = await run(process.execPath, [HEAP_LIMIT, '--import', 'tsx', WORKER, mode, MEMLAB_DIR, ...files]);
   const lastLine = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(lastLine) as Measured;
 }

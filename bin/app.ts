@@ -109,7 +109,17 @@ function demoImage(scope: Construct): ecs.ContainerImage {
   return ecs.ContainerImage.fromAsset(projectRoot, {
     file: 'demo/Dockerfile',
     // Only what demo/Dockerfile copies, so edits elsewhere (lib/, tests) do not change the image hash.
-    exclude: ['*', '!package.json', '!package-lock.json', '!tsconfig.json', '!protocol', '!agent', '!demo'],
+    exclude: [
+      '*',
+      '!package.json',
+      '!package-lock.json',
+      '!tsconfig.json',
+      '!build',
+      '!agent',
+      '!demo',
+      '**/dist',
+      '**/node_modules',
+    ],
   });
 }
 

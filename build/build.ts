@@ -1,6 +1,7 @@
 /**
  * `npm run build`: both packages as installed users get them.
  * - `@heapwatch/agent` (agent/dist): CommonJS + `.d.ts` compiled by tsc, and ESM entries wrapping it.
+ * - the demo service (demo/dist), compiled against the agent's build, as its image runs it.
  * - `heapwatch` (dist): the constructs, analysis and CLI compiled by tsc; the dashboards and rules they read; every
  *   Lambda handler bundled, so an app's `cdk synth` needs neither esbuild nor Docker.
  */
@@ -39,6 +40,10 @@ step('@heapwatch/agent', () => {
   rmSync(path.join(ROOT, 'agent', 'dist'), { recursive: true, force: true });
   compile('agent/tsconfig.build.json');
   writeAgentEsmEntries();
+});
+step('demo', () => {
+  rmSync(path.join(ROOT, 'demo', 'dist'), { recursive: true, force: true });
+  compile('demo/tsconfig.build.json');
 });
 step('heapwatch', () => {
   rmSync(path.join(ROOT, 'dist'), { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { diffSnapshotFiles, renderHtml, renderMarkdown } from '../analysis';
 import { captureToFile } from '../collector/capture-to-file';
-import { leakNames } from '../demo';
+import { leakNames } from '../demo/src';
 import { buildRuleGroups, DRILL_RULE_WINDOWS, renderRulesYaml } from '../grafana/rules/build-rules';
 import { ProcessGroup } from './child-processes';
 import { ensurePrometheus } from './ensure-prometheus';
@@ -31,15 +31,20 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
     const secret = randomBytes(32).toString('hex');
     const taskId = `drill-${options.leak}`;
     progress(`1/6 starting the demo service (leak: ${options.leak}) on 127.0.0.1:${sitePort}, admin port ${adminPort}`);
-    const demo = processes.start('demo', process.execPath, ['--import', 'tsx', resolve(__dirname, '../demo/main.ts')], {
-      PORT: String(sitePort),
-      HOST: '127.0.0.1',
-      HEAPWATCH_ADMIN_PORT: String(adminPort),
-      HEAPWATCH_ADMIN_HOST: '127.0.0.1',
-      HEAPWATCH_LEAK: options.leak,
-      HEAPWATCH_SECRET: secret,
-      HEAPWATCH_TASK_ID: taskId,
-    });
+    const demo = processes.start(
+      'demo',
+      process.execPath,
+      ['--import', 'tsx', resolve(__dirname, '../demo/src/main.ts')],
+      {
+        PORT: String(sitePort),
+        HOST: '127.0.0.1',
+        HEAPWATCH_ADMIN_PORT: String(adminPort),
+        HEAPWATCH_ADMIN_HOST: '127.0.0.1',
+        HEAPWATCH_LEAK: options.leak,
+        HEAPWATCH_SECRET: secret,
+        HEAPWATCH_TASK_ID: taskId,
+      },
+    );
     progress(`    demo pid ${demo.child.pid}`);
     const demoAlive = () => demo.child.exitCode === null;
     const siteUrl = `http://127.0.0.1:${sitePort}`;

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createDemoApp, findLeak, startDemo } from '../../demo';
+import { createDemoApp, findLeak, startDemo } from '../../demo/src';
 
 type DefaultMetricModule = typeof import('prom-client/lib/metrics/gc');
 

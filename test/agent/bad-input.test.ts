@@ -18,7 +18,7 @@ describe('bad input on the admin port while the demo serves load', () => {
 
   beforeAll(async () => {
     snapshotDir = await mkdtemp(join(tmpdir(), 'heapwatch-bad-input-'));
-    child = await startTsxChild('demo/main.ts', {
+    child = await startTsxChild('demo/src/main.ts', {
       PORT: '0',
       HOST: '127.0.0.1',
       HEAPWATCH_ADMIN_PORT: '0',

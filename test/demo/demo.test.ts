@@ -1,5 +1,5 @@
-import { type DemoService, LEAKS, leakNames, startDemo } from '../../demo';
-import { findLeak } from '../../demo/leaks';
+import { type DemoService, LEAKS, leakNames, startDemo } from '../../demo/src';
+import { findLeak } from '../../demo/src/leaks';
 import { silentLogger } from '../agent/helpers/silent-logger';
 
 describe('startDemo', () => {

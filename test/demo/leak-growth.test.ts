@@ -49,7 +49,7 @@ describe('the demo under load', () => {
 
   async function growthOfOldSpace(leak: string): Promise<number> {
     const taskId = `growth-${leak}`;
-    const child = await startTsxChild('demo/main.ts', {
+    const child = await startTsxChild('demo/src/main.ts', {
       PORT: '0',
       HOST: '127.0.0.1',
       HEAPWATCH_ADMIN_PORT: '0',

@@ -1,9 +1,9 @@
 import { startTsxChild } from '../agent/helpers/child-process';
 
-describe('npm run demo (demo/main.ts)', () => {
+describe('npm run demo (demo/src/main.ts)', () => {
   it('says clearly that snapshots are disabled without HEAPWATCH_SECRET, and answers 503 disabled', async () => {
     // Prepare
-    const child = await startTsxChild('demo/main.ts', {
+    const child = await startTsxChild('demo/src/main.ts', {
       PORT: '0',
       HOST: '127.0.0.1',
       HEAPWATCH_ADMIN_PORT: '0',
@@ -28,7 +28,7 @@ describe('npm run demo (demo/main.ts)', () => {
 
   it('refuses an unknown leak with a message that lists the known ones', async () => {
     await expect(
-      startTsxChild('demo/main.ts', {
+      startTsxChild('demo/src/main.ts', {
         PORT: '0',
         HOST: '127.0.0.1',
         HEAPWATCH_ADMIN_PORT: '0',

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
-import { type DemoService, startDemo } from '../../demo';
+import { type DemoService, startDemo } from '../../demo/src';
 import { type PrometheusServer, startPrometheus } from '../../drill/prometheus-server';
 import { NODE_HEAP_DASHBOARD_FILE } from '../../grafana/artifacts';
 import { RECORDED, recordedConcepts } from '../../grafana/queries';

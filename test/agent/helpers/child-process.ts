@@ -15,14 +15,27 @@ export interface TsxChild {
 }
 
 /** Runs a TypeScript file in its own node process (tsx loader, one process so its pid is the service's). */
-export async function startTsxChild(
+export function startTsxChild(
   script: string,
   env: Record<string, string>,
   nodeArgs: readonly string[] = [],
 ): Promise<TsxChild> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO_ROOT, script)], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+  return startNodeChild(join(REPO_ROOT, script), { cwd: REPO_ROOT, env, nodeArgs: [...nodeArgs, '--import', 'tsx'] });
+}
+
+export interface NodeChildOptions {
+  readonly cwd: string;
+  readonly env: Record<string, string>;
+  readonly nodeArgs?: readonly string[];
+  /** @default process.env */
+  readonly baseEnv?: NodeJS.ProcessEnv;
+}
+
+/** Runs a script in its own node process; resolves with the first JSON line it prints on stdout. */
+export async function startNodeChild(script: string, options: NodeChildOptions): Promise<TsxChild> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script], {
+    cwd: options.cwd,
+    env: { ...(options.baseEnv ?? process.env), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
