@@ -16,10 +16,19 @@ function optionalNumber(env: NodeJS.ProcessEnv, name: string, hint: string): num
   return value;
 }
 
+function optionalSwitch(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const text = optional(env, name)?.toLowerCase();
+  if (text === undefined) return undefined;
+  if (text === 'on') return true;
+  if (text === 'off') return false;
+  throw new Error(`${name}=${JSON.stringify(env[name])} is invalid: use on or off`);
+}
+
 /**
  * Admin server options from the environment: HEAPWATCH_SECRET, HEAPWATCH_SECRET_PREVIOUS, HEAPWATCH_TASK_ID
  * (else ECS task metadata v4, else the hostname), HEAPWATCH_ADMIN_PORT, HEAPWATCH_ADMIN_HOST,
- * HEAPWATCH_SNAPSHOT_DIR, HEAPWATCH_CAPTURE_MEMORY_FACTOR, HEAPWATCH_CAPTURE_DISK_FACTOR.
+ * HEAPWATCH_SNAPSHOT_DIR, HEAPWATCH_CAPTURE_MEMORY_FACTOR, HEAPWATCH_CAPTURE_DISK_FACTOR, HEAPWATCH_HEAP_SAMPLING
+ * (`on`/`off`), HEAPWATCH_HEAP_SAMPLING_INTERVAL (bytes).
  */
 export async function adminServerOptionsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
@@ -40,6 +49,12 @@ export async function adminServerOptionsFromEnv(
       'use a multiple of heapUsed such as 12',
     ),
     captureDiskFactor: optionalNumber(env, 'HEAPWATCH_CAPTURE_DISK_FACTOR', 'use a multiple of heapUsed such as 3'),
+    heapSampling: optionalSwitch(env, 'HEAPWATCH_HEAP_SAMPLING'),
+    heapSamplingIntervalBytes: optionalNumber(
+      env,
+      'HEAPWATCH_HEAP_SAMPLING_INTERVAL',
+      'use a number of bytes such as 524288',
+    ),
     logger: options.logger,
   };
 }

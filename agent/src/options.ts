@@ -28,6 +28,13 @@ export interface AdminHandlerOptions extends HeadroomOptions {
   readonly collectDefaultMetrics?: boolean;
   /** Also serve prom-client's active handles/requests/resources metrics (nothing in heapwatch reads them). @default false */
   readonly activeHandleMetrics?: boolean;
+  /**
+   * Run V8's sampling heap profiler, which `POST /heap/profile` reads (503 `disabled` when off).
+   * @default true
+   */
+  readonly heapSampling?: boolean;
+  /** Average bytes allocated between two samples. @default 524288 (512 KiB; see docs/agent.md "Heap profiles") */
+  readonly heapSamplingIntervalBytes?: number;
   /** Prefix of the admin paths, e.g. '/_heapwatch' when mounted in an app. @default '' */
   readonly pathPrefix?: string;
   /** @default console */
@@ -78,6 +85,13 @@ export function validateHandlerOptions(options: AdminHandlerOptions): void {
   if (options.taskId !== undefined) assertTaskId(options.taskId);
   assertPositive('captureMemoryFactor', options.captureMemoryFactor);
   assertPositive('captureDiskFactor', options.captureDiskFactor);
+  const interval = options.heapSamplingIntervalBytes;
+  if (interval !== undefined && !(Number.isInteger(interval) && interval >= 1024 && interval <= 2 ** 30)) {
+    throw new Error(
+      `heapSamplingIntervalBytes (HEAPWATCH_HEAP_SAMPLING_INTERVAL) ${interval} is invalid: use a whole number of ` +
+        'bytes from 1024 to 1073741824, such as 524288',
+    );
+  }
   const prefix = options.pathPrefix ?? '';
   if (prefix !== '' && !/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix)) {
     throw new Error(`pathPrefix ${JSON.stringify(prefix)} is invalid: use '' or a path like '/_heapwatch'`);

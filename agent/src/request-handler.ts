@@ -2,6 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AdminAnswer, type AdminRequest, jsonAnswer, textAnswer } from './admin-answer';
 import { createAgentMetrics, warmUpRegistry } from './metrics';
 import { type AdminHandlerOptions, type AgentLogger, taskIdFromHostname, validateHandlerOptions } from './options';
+import { DEFAULT_HEAP_SAMPLING_INTERVAL_BYTES, joinHeapSampler } from './profile/heap-sampler';
+import { ProfileEndpoint } from './profile/profile-endpoint';
+import { NonceCache } from './protocol';
 import { answerNodeRequest } from './respond';
 import { SnapshotEndpoint } from './snapshot/snapshot-endpoint';
 
@@ -25,7 +28,7 @@ type Route = {
   readonly answer: (request: AdminRequest) => Promise<AdminAnswer>;
 };
 
-/** Builds the three admin endpoints; shared by the admin server and the handlers mounted in an app. */
+/** Builds the admin endpoints; shared by the admin server and the handlers mounted in an app. */
 export function createAdminEndpoints(options: AdminHandlerOptions): AdminEndpoints {
   validateHandlerOptions(options);
   const logger: AgentLogger = options.logger ?? console;
@@ -36,13 +39,29 @@ export function createAdminEndpoints(options: AdminHandlerOptions): AdminEndpoin
   const secrets = [options.secret, options.previousSecret].filter((s): s is string => s !== undefined);
   if (options.secret === undefined) {
     logger.warn(
-      'heapwatch: HEAPWATCH_SECRET is not set, so POST /heap/snapshot answers 503 {"error":"disabled"}. ' +
-        'Set it to at least 32 random bytes (openssl rand -hex 32) to enable heap snapshots.',
+      'heapwatch: HEAPWATCH_SECRET is not set, so POST /heap/snapshot and /heap/profile answer 503 ' +
+        '{"error":"disabled"}. Set it to at least 32 random bytes (openssl rand -hex 32) to enable captures.',
     );
   }
+  const taskId = options.taskId ?? taskIdFromHostname();
+  const enabledSecrets = options.secret === undefined ? [] : secrets;
+  const sampling =
+    (options.heapSampling ?? true)
+      ? joinHeapSampler(options.heapSamplingIntervalBytes ?? DEFAULT_HEAP_SAMPLING_INTERVAL_BYTES)
+      : undefined;
+  const nonces = new NonceCache();
+  const profiles = new ProfileEndpoint({
+    secrets: enabledSecrets,
+    taskId,
+    sampler: sampling?.sampler,
+    nonces,
+    counter: metrics.profiles,
+    logger,
+  });
   const snapshots = new SnapshotEndpoint({
-    secrets: options.secret === undefined ? [] : secrets,
-    taskId: options.taskId ?? taskIdFromHostname(),
+    secrets: enabledSecrets,
+    taskId,
+    nonces,
     snapshotDir: options.snapshotDir,
     headroom: options,
     counter: metrics.snapshots,
@@ -55,6 +74,7 @@ export function createAdminEndpoints(options: AdminHandlerOptions): AdminEndpoin
     },
     '/healthz': { methods: ['GET', 'HEAD'], answer: async () => textAnswer(200, 'ok') },
     '/heap/snapshot': { methods: ['POST'], answer: (request) => snapshots.handle(request) },
+    '/heap/profile': { methods: ['POST'], answer: async (request) => profiles.handle(request) },
   };
   const prefix = options.pathPrefix ?? '';
   const routeOf = (path: string): Route | undefined => {
@@ -83,6 +103,7 @@ export function createAdminEndpoints(options: AdminHandlerOptions): AdminEndpoin
     close: async () => {
       await warmedUp;
       metrics.close();
+      sampling?.leave();
       await snapshots.close();
     },
   };

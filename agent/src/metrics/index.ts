@@ -4,12 +4,14 @@ import { registerContainerMemoryLimit } from './container-memory-limit';
 import { registerContainerMemoryUsage } from './container-memory-usage';
 import { registerDefaultMetrics } from './default-metrics';
 import { registerHeapSizeLimit } from './heap-size-limit';
+import { type ProfileCounter, registerProfilesTotal } from './profiles-total';
 import { registerSnapshotsTotal, type SnapshotCounter } from './snapshots-total';
 
 export * from './container-memory-limit';
 export * from './container-memory-usage';
 export * from './gc-duration';
 export * from './heap-size-limit';
+export * from './profiles-total';
 export * from './snapshots-total';
 export * from './warm-up';
 
@@ -31,6 +33,7 @@ export { ACTIVE_HANDLE_METRICS } from './default-metrics';
 export interface AgentMetrics {
   readonly registry: Registry;
   readonly snapshots: SnapshotCounter;
+  readonly profiles: ProfileCounter;
   /** Stops the GC observer (the metrics stay registered). */
   close(): void;
 }
@@ -45,5 +48,10 @@ export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetr
   const memory = new ContainerMemoryReader(options);
   registerContainerMemoryLimit(registry, memory);
   registerContainerMemoryUsage(registry, memory);
-  return { registry, snapshots: registerSnapshotsTotal(registry), close };
+  return {
+    registry,
+    snapshots: registerSnapshotsTotal(registry),
+    profiles: registerProfilesTotal(registry),
+    close,
+  };
 }

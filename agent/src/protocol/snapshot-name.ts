@@ -5,10 +5,18 @@ export function snapshotTimestamp(at: Date): string {
   return at.toISOString().replace(/:/g, '-');
 }
 
-/** `<taskId>-<iso time>.heapsnapshot`, the `Content-Disposition` file name. */
-export function snapshotFileName(taskId: string, at: Date): string {
+/** What the admin port captures: a full heap snapshot, or the sampling heap profiler's live allocations. */
+export type CaptureKind = 'heapsnapshot' | 'heapprofile';
+
+/** `<taskId>-<iso time>.<kind>`, the `Content-Disposition` file name. */
+export function captureFileName(taskId: string, at: Date, kind: CaptureKind): string {
   assertTaskId(taskId);
-  return `${taskId}-${snapshotTimestamp(at)}.heapsnapshot`;
+  return `${taskId}-${snapshotTimestamp(at)}.${kind}`;
+}
+
+/** `<taskId>-<iso time>.heapsnapshot` */
+export function snapshotFileName(taskId: string, at: Date): string {
+  return captureFileName(taskId, at, 'heapsnapshot');
 }
 
 /** `<cluster>/<service>/<taskId>/` — every snapshot and report of one task lives under it. */
@@ -25,7 +33,12 @@ export function taskPrefix(cluster: string, service: string, taskId: string): st
   return `${cluster}/${service}/${taskId}/`;
 }
 
+/** `<cluster>/<service>/<taskId>/<iso time>.<kind>` */
+export function captureKey(cluster: string, service: string, taskId: string, at: Date, kind: CaptureKind): string {
+  return `${taskPrefix(cluster, service, taskId)}${snapshotTimestamp(at)}.${kind}`;
+}
+
 /** `<cluster>/<service>/<taskId>/<iso time>.heapsnapshot` */
 export function snapshotKey(cluster: string, service: string, taskId: string, at: Date): string {
-  return `${taskPrefix(cluster, service, taskId)}${snapshotTimestamp(at)}.heapsnapshot`;
+  return captureKey(cluster, service, taskId, at, 'heapsnapshot');
 }

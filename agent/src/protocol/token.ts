@@ -5,6 +5,9 @@ import type { NonceCache } from './nonce-cache';
 export const TOKEN_SCHEME = 'Heapwatch';
 export const TOKEN_VERSION = 'v1';
 export const SNAPSHOT_ACTION = 'heap-snapshot';
+export const PROFILE_ACTION = 'heap-profile';
+/** What a token may allow; it is bound to one. */
+export type TokenAction = typeof SNAPSHOT_ACTION | typeof PROFILE_ACTION;
 export const MAX_TOKEN_LIFETIME_SECONDS = 300;
 export const CLOCK_SKEW_SECONDS = 30;
 export const MIN_SECRET_BYTES = 32;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { type AdminAnswer, type AdminRequest, jsonAnswer } from '../admin-answer';
 import type { SnapshotCounter } from '../metrics';
 import type { AgentLogger } from '../options';
-import { NonceCache, nowInSeconds, snapshotFileName, verifyToken } from '../protocol';
+import { type NonceCache, nowInSeconds, snapshotFileName, verifyToken } from '../protocol';
 import { captureRetryAfterSeconds, type ReleaseCapture, tryAcquireCapture } from './capture-lock';
 import { checkCaptureHeadroom, type HeadroomOptions } from './headroom';
 import { createPrivateSnapshotDir } from './private-dir';
@@ -13,6 +13,8 @@ export interface SnapshotEndpointOptions {
   /** Current secret first; empty when snapshots are disabled. */
   readonly secrets: readonly string[];
   readonly taskId: string;
+  /** Used nonces, shared with the other capture endpoint. */
+  readonly nonces: NonceCache;
   readonly snapshotDir?: string;
   readonly headroom: HeadroomOptions;
   readonly counter: SnapshotCounter;
@@ -21,7 +23,6 @@ export interface SnapshotEndpointOptions {
 
 /** `POST /heap/snapshot`: authenticate, refuse when busy or short of headroom, spool, stream, delete. */
 export class SnapshotEndpoint {
-  private readonly nonces = new NonceCache();
   private ownDir?: Promise<string>;
 
   constructor(private readonly options: SnapshotEndpointOptions) {}
@@ -38,7 +39,7 @@ export class SnapshotEndpoint {
       secrets: this.options.secrets,
       taskId: this.options.taskId,
       nowSeconds: now,
-      nonces: this.nonces,
+      nonces: this.options.nonces,
     });
     if (!verified.ok) {
       counter.inc({ result: 'unauthorized' });
