@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { snapshotFileName } from '@heapwatch/agent/protocol';
+import { type CaptureKind, captureFileName } from '@heapwatch/agent/protocol';
 import { CaptureError, errorMessage } from './capture-error';
 import { openSnapshot } from './open-snapshot';
 import { staticSecretSource } from './secret-source';
@@ -17,6 +17,8 @@ export interface CaptureToFileOptions {
   /** Tried after a 401 bad-signature, during a secret rotation. */
   readonly previousSecret?: string;
   readonly outDir: string;
+  /** @default 'heapsnapshot' */
+  readonly kind?: CaptureKind;
   readonly onProgress?: (progress: CaptureProgress) => void;
   readonly timeouts?: SnapshotTimeouts;
   /** @default 300_000 */
@@ -26,6 +28,7 @@ export interface CaptureToFileOptions {
 }
 
 export interface SavedSnapshot {
+  readonly kind: CaptureKind;
   readonly path: string;
   readonly taskId: string;
   readonly bytes: number;
@@ -34,8 +37,8 @@ export interface SavedSnapshot {
 }
 
 /**
- * Captures one snapshot from a reachable agent into `<outDir>/<taskId>-<iso time>.heapsnapshot`. The file appears
- * only complete and verified; a partial download is removed.
+ * Captures one snapshot (or heap profile, `kind`) from a reachable agent into `<outDir>/<taskId>-<iso time>.<kind>`.
+ * The file appears only complete and verified; a partial download is removed.
  */
 export async function captureToFile(options: CaptureToFileOptions): Promise<SavedSnapshot> {
   const secrets = staticSecretSource(
@@ -46,7 +49,8 @@ export async function captureToFile(options: CaptureToFileOptions): Promise<Save
   await mkdir(options.outDir, { recursive: true });
   const opened = await openSnapshot({ ...options, secrets });
   const capturedAt = (options.now ?? (() => new Date()))();
-  const path = join(options.outDir, snapshotFileName(options.taskId, capturedAt));
+  const kind = options.kind ?? 'heapsnapshot';
+  const path = join(options.outDir, captureFileName(options.taskId, capturedAt, kind));
   const partial = `${path}.partial`;
   const verifier = new VerifyingStream(options.taskId, opened.sha256, opened.bytes, options.onProgress);
   try {
@@ -63,6 +67,7 @@ export async function captureToFile(options: CaptureToFileOptions): Promise<Save
     );
   }
   return {
+    kind,
     path,
     taskId: options.taskId,
     bytes: opened.bytes,

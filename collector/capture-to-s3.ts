@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { snapshotKey, taskPrefix } from '@heapwatch/agent/protocol';
+import { type CaptureKind, captureKey, taskPrefix } from '@heapwatch/agent/protocol';
 import { CaptureError, errorMessage } from './capture-error';
 import { type OpenSnapshotOptions, openSnapshot } from './open-snapshot';
 import { DEFAULT_RESPONSE_MS, type SnapshotTimeouts } from './snapshot-request';
@@ -26,7 +26,8 @@ export interface CaptureToS3Options extends OpenSnapshotOptions {
   readonly deadline?: number;
 }
 
-export interface StoredSnapshot {
+export interface StoredCapture {
+  readonly kind: CaptureKind;
   readonly bucket: string;
   readonly key: string;
   readonly taskId: string;
@@ -47,15 +48,17 @@ const MAX_PARTS = 9_500;
 export const DEFAULT_QUEUE_SIZE = 1;
 
 /**
- * Captures one snapshot of one task and streams it straight into S3 (never all in memory, never on disk). The object
- * exists only when every byte matched the agent's sha256; on any failure the multipart upload is aborted.
+ * Captures one snapshot (or heap profile, `kind`) of one task and streams it straight into S3 (never all in memory,
+ * never on disk). The object exists only when every byte matched the agent's sha256; on any failure the multipart
+ * upload is aborted.
  */
-export async function captureToS3(options: CaptureToS3Options): Promise<StoredSnapshot> {
+export async function captureToS3(options: CaptureToS3Options): Promise<StoredCapture> {
   const { taskId, bucket } = options;
   taskPrefix(options.cluster, options.service, taskId); // bad names fail before the agent freezes for a capture
   const opened = await openSnapshot({ ...options, timeouts: withinDeadline(options) });
   const capturedAt = (options.now ?? (() => new Date()))();
-  const key = snapshotKey(options.cluster, options.service, taskId, capturedAt);
+  const kind = options.kind ?? 'heapsnapshot';
+  const key = captureKey(options.cluster, options.service, taskId, capturedAt, kind);
   const verifier = new VerifyingStream(taskId, opened.sha256, opened.bytes, options.onProgress);
   let streamError: unknown;
   verifier.on('error', (error) => {
@@ -124,7 +127,15 @@ export async function captureToS3(options: CaptureToS3Options): Promise<StoredSn
   }
   clearTimeout(deadlineTimer);
   await assertStoredIntact(options, key, opened.bytes, opened.sha256, verifier.sha256);
-  return { bucket, key, taskId, bytes: opened.bytes, sha256: opened.sha256, capturedAt: capturedAt.toISOString() };
+  return {
+    kind,
+    bucket,
+    key,
+    taskId,
+    bytes: opened.bytes,
+    sha256: opened.sha256,
+    capturedAt: capturedAt.toISOString(),
+  };
 }
 
 /** The wait for the agent's answer ends at the deadline at the latest. */

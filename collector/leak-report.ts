@@ -7,6 +7,13 @@ export interface LeakSuspect {
   readonly retainerPath: readonly string[];
   /** The retainer path as code, e.g. `renderPage.cache.__data__.string.__data__["home:1"]`. */
   readonly path?: string;
+  /** Where the growing objects are allocated: the nearest frame in the application's own code (1-based). */
+  readonly allocationSite?: {
+    readonly functionName: string;
+    readonly url: string;
+    readonly line: number;
+    readonly column: number;
+  };
 }
 
 export interface LeakReport {
@@ -17,7 +24,7 @@ export interface LeakReport {
 
 /** The analysis functions the report step needs; the Lambda wires in `analysis/` (collector/ never imports it). */
 export interface SeriesAnalyzer<R extends LeakReport = LeakReport> {
-  /** Diffs 2 or 3 snapshot files, oldest first. */
+  /** Diffs the files of one series, oldest first: 2–3 `.heapprofile` and/or 2–3 `.heapsnapshot` files. */
   diff(paths: string[], options: { readonly top: number }): Promise<R>;
   renderMarkdown(report: R): string;
   renderHtml(report: R, options: { readonly title: string }): string;
@@ -25,7 +32,7 @@ export interface SeriesAnalyzer<R extends LeakReport = LeakReport> {
   notAnalysed(reasoning: string): R;
 }
 
-/** The analysis diffs 2 or 3 snapshots: a longer series contributes its first, middle and last. */
+/** The analysis diffs 2 or 3 captures of a kind: a longer series contributes its first, middle and last. */
 export function pickForDiff<T>(snapshots: readonly T[]): T[] {
   if (snapshots.length <= 3) return [...snapshots];
   return [snapshots[0], snapshots[Math.floor((snapshots.length - 1) / 2)], snapshots[snapshots.length - 1]];

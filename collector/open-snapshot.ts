@@ -1,13 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleepMs } from 'node:timers/promises';
+import type { CaptureKind } from '@heapwatch/agent/protocol';
 import { CaptureError } from './capture-error';
 import type { SecretSource } from './secret-source';
 import {
-  postSnapshotRequest,
+  CAPTURE_ENDPOINTS,
+  captureUrl,
+  postCaptureRequest,
   readErrorBody,
   retryAfterMs,
   type SnapshotTimeouts,
-  snapshotUrl,
 } from './snapshot-request';
 
 export interface OpenSnapshotOptions {
@@ -15,6 +17,8 @@ export interface OpenSnapshotOptions {
   readonly url: string;
   readonly taskId: string;
   readonly secrets: SecretSource;
+  /** A full heap snapshot, or the sampling heap profiler's live allocations. @default 'heapsnapshot' */
+  readonly kind?: CaptureKind;
   readonly timeouts?: SnapshotTimeouts;
   /** How long to keep retrying while another capture runs (409 busy). @default 300_000 */
   readonly maxBusyWaitMs?: number;
@@ -22,7 +26,7 @@ export interface OpenSnapshotOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** A 200 answer whose body is the snapshot, with what the agent promised about it. */
+/** A 200 answer whose body is the capture, with what the agent promised about it. */
 export interface OpenSnapshot {
   readonly body: IncomingMessage;
   readonly sha256: string;
@@ -38,7 +42,8 @@ const DEFAULT_RETRY_AFTER_MS = 5_000;
  * within a bound; 503 insufficient memory is never retried, since forcing a capture could kill the task.
  */
 export async function openSnapshot(options: OpenSnapshotOptions): Promise<OpenSnapshot> {
-  const url = snapshotUrl(options.url);
+  const kind = options.kind ?? 'heapsnapshot';
+  const url = captureUrl(options.url, kind);
   const sleep = options.sleep ?? ((ms: number) => sleepMs(ms));
   const maxBusyWaitMs = options.maxBusyWaitMs ?? DEFAULT_MAX_BUSY_WAIT_MS;
   const secrets = await options.secrets.get();
@@ -46,10 +51,11 @@ export async function openSnapshot(options: OpenSnapshotOptions): Promise<OpenSn
   let secretIndex = 0;
   let busyWaitedMs = 0;
   for (;;) {
-    const { status, response } = await postSnapshotRequest(
+    const { status, response } = await postCaptureRequest(
       url,
       options.taskId,
       candidates[secretIndex],
+      CAPTURE_ENDPOINTS[kind].action,
       options.timeouts,
     );
     if (status === 200) return acceptSnapshot(options.taskId, response);
@@ -88,7 +94,16 @@ export async function openSnapshot(options: OpenSnapshotOptions): Promise<OpenSn
       throw new CaptureError(
         options.taskId,
         'disabled',
-        'snapshots are disabled on this agent: set HEAPWATCH_SECRET (at least 32 bytes, the collector’s secret) in the task definition',
+        kind === 'heapprofile' && typeof body.reason === 'string'
+          ? `heap profiles are disabled on this agent: ${body.reason}`
+          : 'captures are disabled on this agent: set HEAPWATCH_SECRET (at least 32 bytes, the collector’s secret) in the task definition',
+      );
+    }
+    if (status === 404 && kind === 'heapprofile') {
+      throw new CaptureError(
+        options.taskId,
+        'disabled',
+        `the agent at ${url.origin} has no ${url.pathname}: upgrade @heapwatch/agent to take heap profiles`,
       );
     }
     throw new CaptureError(

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { StoredCapture } from './capture-to-s3';
 import { type LeakReport, pickForDiff, type SeriesAnalyzer } from './leak-report';
 import { reportKeys, type SeriesState } from './series';
 import {
@@ -38,17 +39,19 @@ export interface SeriesOutcome {
 }
 
 /**
- * Last step of a series: diff the snapshots (when there are two or more and they fit), write report.json/.md/.html
- * beside them and publish a short summary. Also reached after a failed step, which the summary then reports.
+ * Last step of a series: diff the heap profiles and snapshots (two or more of a kind; snapshots only when they fit),
+ * write report.json/.md/.html beside them and publish a short summary. Also reached after a failed step, which the
+ * summary then reports.
  */
 export async function reportSeries<R extends LeakReport>(
   input: SeriesInput,
   deps: ReportSeriesDependencies<R>,
 ): Promise<SeriesOutcome> {
   const snapshots = input.snapshots ?? [];
+  const profiles = input.profiles ?? [];
   const task = `${input.cluster}/${input.service}/${input.taskId ?? '(task not found)'}`;
   if (
-    snapshots.length < 2 ||
+    (snapshots.length < 2 && profiles.length < 2) ||
     input.cluster === undefined ||
     input.service === undefined ||
     input.taskId === undefined
@@ -57,70 +60,92 @@ export async function reportSeries<R extends LeakReport>(
     return { verdict: 'failed', analysed: false };
   }
   const keys = reportKeys(input.cluster, input.service, input.taskId);
-  const bucket = snapshots[0].bucket;
+  const bucket = (profiles[0] ?? snapshots[0]).bucket;
   const locations = {
     json: `s3://${bucket}/${keys.json}`,
     md: `s3://${bucket}/${keys.md}`,
     html: `s3://${bucket}/${keys.html}`,
   };
-  const analysed = pickForDiff(snapshots);
-  const largest = Math.max(...analysed.map((snapshot) => snapshot.bytes));
-  const fits = largest <= deps.maxSnapshotBytes;
-  const report = fits
-    ? await analyse(analysed, deps)
-    : deps.analyzer.notAnalysed(tooLarge(largest, deps.maxSnapshotBytes));
+  const pickedSnapshots = snapshots.length >= 2 ? pickForDiff(snapshots) : [];
+  const pickedProfiles = profiles.length >= 2 ? pickForDiff(profiles) : [];
+  const largest = Math.max(0, ...pickedSnapshots.map((snapshot) => snapshot.bytes));
+  const snapshotsFit = largest <= deps.maxSnapshotBytes;
+  const analysed = [...(snapshotsFit ? pickedSnapshots : []), ...pickedProfiles];
+  const report =
+    analysed.length > 0
+      ? await analyse(analysed, deps)
+      : deps.analyzer.notAnalysed(tooLarge(largest, deps.maxSnapshotBytes));
+  const captures = [...profiles, ...snapshots];
   const title = `heapwatch: ${task}`;
   const markdown = [
     `# ${title}`,
     '',
-    `Series started ${input.startedAt} (${input.reason}); ${snapshots.length} of ${input.count} snapshots` +
-      (analysed.length < snapshots.length
-        ? `; diffed ${analysed.map((snapshot) => basename(snapshot.key)).join(', ')}.`
+    `Series started ${input.startedAt} (${input.reason}); ${input.captured ?? 0} of ${input.count} steps: ` +
+      `${profiles.length} heap profile(s), ${snapshots.length} snapshot(s)` +
+      (analysed.length < captures.length
+        ? `; diffed ${analysed.map((capture) => basename(capture.key)).join(', ')}.`
         : '.'),
+    ...skippedLines(input),
+    ...(!snapshotsFit && pickedSnapshots.length > 0 ? ['', tooLarge(largest, deps.maxSnapshotBytes)] : []),
     ...(input.failure ? ['', `**The series did not finish:** ${failureText(input.failure)}`] : []),
     '',
     deps.analyzer.renderMarkdown(report),
     '',
-    '## Snapshots',
+    '## Captures',
     '',
-    ...snapshots.map(
-      (snapshot) =>
-        `- \`s3://${bucket}/${snapshot.key}\` — ${formatBytes(snapshot.bytes)}, sha256 \`${snapshot.sha256}\``,
+    ...captures.map(
+      (capture) => `- \`s3://${bucket}/${capture.key}\` — ${formatBytes(capture.bytes)}, sha256 \`${capture.sha256}\``,
     ),
     '',
     '## Run the diff locally',
     '',
     '```bash',
-    ...snapshots.map(
-      (snapshot, index) => `aws s3 cp s3://${bucket}/${snapshot.key} ./snapshot-${index + 1}.heapsnapshot`,
-    ),
-    `npx heapwatch diff ${snapshots.map((_, index) => `snapshot-${index + 1}.heapsnapshot`).join(' ')}`,
+    ...captures.map((capture) => `aws s3 cp s3://${bucket}/${capture.key} ./${localName(capture, captures)}`),
+    `npx heapwatch diff ${captures.map((capture) => localName(capture, captures)).join(' ')}`,
     '```',
     '',
   ].join('\n');
-  const json = JSON.stringify({ ...report, series: { ...input, snapshots } }, null, 2);
+  const json = JSON.stringify({ ...report, series: { ...input, snapshots, profiles } }, null, 2);
   await putText(deps.s3, bucket, keys.json, json, 'application/json');
   await putText(deps.s3, bucket, keys.md, markdown, 'text/markdown; charset=utf-8');
   await putText(deps.s3, bucket, keys.html, deps.analyzer.renderHtml(report, { title }), 'text/html; charset=utf-8');
   await publish(deps, summarySubject(task, report.verdict), summaryText(input, report, locations, input.failure));
-  return { verdict: report.verdict, locations, analysed: fits };
+  return { verdict: report.verdict, locations, analysed: analysed.length > 0 };
+}
+
+/** Why steps went without a snapshot: the on-call needs to know the diagnosis rests on profiles alone. */
+function skippedLines(input: SeriesInput): string[] {
+  const skipped = input.skippedSnapshots ?? [];
+  if (skipped.length === 0) return [];
+  return [
+    '',
+    `**Snapshots skipped in ${skipped.length} step(s)**, the series went on with heap profiles:`,
+    ...skipped.map((refusal) => `- step ${refusal.step}: ${refusal.reason} — ${refusal.message}`),
+  ];
+}
+
+/** `profile-1.heapprofile`, `snapshot-2.heapsnapshot`: numbered per kind, oldest first. */
+function localName(capture: StoredCapture, captures: readonly StoredCapture[]): string {
+  const sameKind = captures.filter((other) => other.kind === capture.kind);
+  const prefix = capture.kind === 'heapprofile' ? 'profile' : 'snapshot';
+  return `${prefix}-${sameKind.indexOf(capture) + 1}.${capture.kind}`;
 }
 
 function tooLarge(largest: number, limit: number): string {
-  return `Not analysed in Lambda: the largest snapshot is ${formatBytes(largest)}, above the ${formatBytes(limit)} the analysis function is sized for. Download the snapshots and run heapwatch diff on a machine with more memory (see "Run the diff locally").`;
+  return `Snapshots not analysed in Lambda: the largest is ${formatBytes(largest)}, above the ${formatBytes(limit)} the analysis function is sized for. Download them and run heapwatch diff on a machine with more memory (see "Run the diff locally").`;
 }
 
 async function analyse<R extends LeakReport>(
-  snapshots: SeriesState['snapshots'],
+  captures: readonly StoredCapture[],
   deps: ReportSeriesDependencies<R>,
 ): Promise<R> {
   const dir = await mkdtemp(join(deps.workDir, 'heapwatch-series-'));
   try {
     const paths: string[] = [];
-    for (const snapshot of snapshots) {
-      // Named like the object, so the report's snapshot table says which capture is which.
-      const path = join(dir, basename(snapshot.key));
-      const object = await deps.s3.send(new GetObjectCommand({ Bucket: snapshot.bucket, Key: snapshot.key }));
+    for (const capture of captures) {
+      // Named like the object, so the report's tables say which capture is which.
+      const path = join(dir, basename(capture.key));
+      const object = await deps.s3.send(new GetObjectCommand({ Bucket: capture.bucket, Key: capture.key }));
       await pipeline(object.Body as Readable, createWriteStream(path));
       paths.push(path);
     }

@@ -1,6 +1,7 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type CaptureToS3Options, captureToS3 } from './capture-to-s3';
+import { CaptureError } from './capture-error';
+import { type CaptureToS3Options, captureToS3, type StoredCapture } from './capture-to-s3';
 import { discoverTasks, longestRunningTask } from './discovery';
 import type { SecretSource } from './secret-source';
 import { normalizeSeriesRequest, type SeriesRequest, type SeriesState } from './series';
@@ -33,6 +34,8 @@ export async function beginSeries(request: SeriesRequest, deps: BeginSeriesDepen
     startedAt: (deps.now ?? (() => new Date()))().toISOString(),
     captured: 0,
     snapshots: [],
+    profiles: [],
+    skippedSnapshots: [],
   };
 }
 
@@ -47,20 +50,52 @@ export interface CaptureStepDependencies
   readonly secrets: SecretSource;
 }
 
-/** One capture of the series: re-checks the task (still RUNNING, current IP), then streams its snapshot to S3. */
-export async function captureNextSnapshot(state: SeriesState, deps: CaptureStepDependencies): Promise<SeriesState> {
+/** Refusals that leave the task as it was: the series goes on without this capture. */
+const SKIPPABLE = new Set(['insufficient-memory', 'insufficient-disk', 'disabled']);
+
+/**
+ * One step of the series: re-checks the task (still RUNNING, current IP), then streams a heap profile and, when the
+ * agent accepts one, a snapshot to S3. A profile costs one GC and no snapshot-sized memory, so every step has one;
+ * a snapshot refused for headroom does not end the series. The step fails only when it captured nothing.
+ */
+export async function captureNextStep(state: SeriesState, deps: CaptureStepDependencies): Promise<SeriesState> {
   const [task] = await discoverTasks({
     ecs: deps.ecs,
     cluster: state.cluster,
     service: state.service,
     taskIds: [state.taskId],
   });
-  const stored = await captureToS3({
-    ...deps,
-    cluster: state.cluster,
-    service: state.service,
-    taskId: state.taskId,
-    url: `http://${task.privateIp}:${state.adminPort}`,
-  });
-  return { ...state, captured: state.captured + 1, snapshots: [...state.snapshots, stored] };
+  const step = state.captured + 1;
+  const capture = (kind: StoredCapture['kind']) =>
+    captureToS3({
+      ...deps,
+      kind,
+      cluster: state.cluster,
+      service: state.service,
+      taskId: state.taskId,
+      url: `http://${task.privateIp}:${state.adminPort}`,
+    });
+  const profile = await skippable(() => capture('heapprofile'));
+  const snapshot = await skippable(() => capture('heapsnapshot'));
+  if (snapshot instanceof CaptureError && profile instanceof CaptureError) throw snapshot;
+  return {
+    ...state,
+    captured: step,
+    snapshots: snapshot instanceof CaptureError ? state.snapshots : [...state.snapshots, snapshot],
+    profiles: profile instanceof CaptureError ? state.profiles : [...state.profiles, profile],
+    skippedSnapshots:
+      snapshot instanceof CaptureError
+        ? [...state.skippedSnapshots, { step, reason: snapshot.reason, message: snapshot.message }]
+        : state.skippedSnapshots,
+  };
+}
+
+/** The capture, or the refusal that lets the series go on without it; other failures throw. */
+async function skippable(capture: () => Promise<StoredCapture>): Promise<StoredCapture | CaptureError> {
+  try {
+    return await capture();
+  } catch (error) {
+    if (error instanceof CaptureError && SKIPPABLE.has(error.reason)) return error;
+    throw error;
+  }
 }

@@ -51,7 +51,7 @@ export function summaryText(
   failure: SeriesFailure | undefined,
 ): string {
   const task = `${state.cluster}/${state.service}/${state.taskId ?? '(task not found)'}`;
-  const lines = [`heapwatch snapshot series of ${task} (${state.reason ?? 'manual'})`];
+  const lines = [`heapwatch capture series of ${task} (${state.reason ?? 'manual'})`];
   if (report) {
     lines.push(`verdict: ${report.verdict}${report.reasoning ? ` — ${report.reasoning}` : ''}`);
     report.suspects.slice(0, MAX_SUSPECTS_IN_SUMMARY).forEach((suspect, index) => {
@@ -61,14 +61,26 @@ export function summaryText(
         `   retained by: ${suspect.retainerPath.length > MAX_PATH_STEPS ? '… → ' : ''}${suspect.retainerPath.slice(-MAX_PATH_STEPS).join(' → ')}`,
       );
       if (suspect.path) lines.push(`   at: ${suspect.path}`);
+      const site = suspect.allocationSite;
+      if (site)
+        lines.push(`   allocated in: ${site.functionName || '(anonymous)'} (${site.url}:${site.line}:${site.column})`);
     });
   }
   if (failure) lines.push(`failed: ${failureText(failure)}`);
-  const snapshots = state.snapshots ?? [];
-  if (snapshots.length > 0) {
-    lines.push(`snapshots (${snapshots.length} of ${state.count ?? snapshots.length}):`);
-    for (const snapshot of snapshots)
-      lines.push(`  s3://${snapshot.bucket}/${snapshot.key} (${formatBytes(snapshot.bytes)})`);
+  const skipped = state.skippedSnapshots ?? [];
+  if (skipped.length > 0) {
+    lines.push(
+      `snapshots skipped in ${skipped.length} step(s) (${[...new Set(skipped.map((s) => s.reason))].join(', ')}): diagnosed from heap profiles`,
+    );
+  }
+  for (const [label, captures] of [
+    ['heap profiles', state.profiles ?? []],
+    ['snapshots', state.snapshots ?? []],
+  ] as const) {
+    if (captures.length === 0) continue;
+    lines.push(`${label} (${captures.length} of ${state.count ?? captures.length}):`);
+    for (const capture of captures)
+      lines.push(`  s3://${capture.bucket}/${capture.key} (${formatBytes(capture.bytes)})`);
   }
   if (locations) lines.push(`report: ${locations.md}`, `        ${locations.html}`, `        ${locations.json}`);
   return lines.join('\n');

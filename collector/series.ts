@@ -1,5 +1,5 @@
 import { assertTaskId, taskPrefix } from '@heapwatch/agent/protocol';
-import type { StoredSnapshot } from './capture-to-s3';
+import type { StoredCapture } from './capture-to-s3';
 
 /** Execution input of the collector's state machine (from an alert or `heapwatch capture`). */
 export interface SeriesRequest {
@@ -25,8 +25,20 @@ export interface SeriesState {
   readonly intervalSeconds: number;
   readonly reason: string;
   readonly startedAt: string;
+  /** Steps done so far; each takes a heap profile, and a snapshot when the agent accepts one. */
   readonly captured: number;
-  readonly snapshots: readonly StoredSnapshot[];
+  readonly snapshots: readonly StoredCapture[];
+  readonly profiles: readonly StoredCapture[];
+  /** Steps whose snapshot the agent refused (too little headroom, disabled); the series went on with profiles. */
+  readonly skippedSnapshots: readonly SkippedCapture[];
+}
+
+/** A capture a step went without, and why, for the report. */
+export interface SkippedCapture {
+  /** 1-based step of the series. */
+  readonly step: number;
+  readonly reason: string;
+  readonly message: string;
 }
 
 export const DEFAULT_SNAPSHOT_COUNT = 3;

@@ -1,5 +1,5 @@
 import { type IncomingMessage, request } from 'node:http';
-import { signToken } from '@heapwatch/agent/protocol';
+import { type CaptureKind, PROFILE_ACTION, SNAPSHOT_ACTION, signToken } from '@heapwatch/agent/protocol';
 import { CaptureError, errorMessage } from './capture-error';
 
 export interface SnapshotTimeouts {
@@ -10,21 +10,25 @@ export interface SnapshotTimeouts {
   readonly idleMs?: number;
 }
 
-/** One HTTP answer to a signed `POST /heap/snapshot`. */
+/** One HTTP answer to a signed `POST /heap/snapshot` or `POST /heap/profile`. */
 export interface SnapshotAnswer {
   readonly status: number;
   readonly response: IncomingMessage;
 }
 
-const SNAPSHOT_PATH = '/heap/snapshot';
+/** The admin path and the token action of each kind of capture. */
+export const CAPTURE_ENDPOINTS: Readonly<Record<CaptureKind, { readonly path: string; readonly action: string }>> = {
+  heapsnapshot: { path: '/heap/snapshot', action: SNAPSHOT_ACTION },
+  heapprofile: { path: '/heap/profile', action: PROFILE_ACTION },
+};
 export const DEFAULT_RESPONSE_MS = 600_000;
 const DEFAULT_IDLE_MS = 60_000;
 
-/** `http://host:port` → the snapshot endpoint; only plain HTTP, the admin port has no TLS. */
-export function snapshotUrl(baseUrl: string): URL {
+/** `http://host:port` → the capture endpoint; only plain HTTP, the admin port has no TLS. */
+export function captureUrl(baseUrl: string, kind: CaptureKind = 'heapsnapshot'): URL {
   let url: URL;
   try {
-    url = new URL(SNAPSHOT_PATH, baseUrl);
+    url = new URL(CAPTURE_ENDPOINTS[kind].path, baseUrl);
   } catch {
     throw new Error(
       `agent URL ${JSON.stringify(baseUrl)} is invalid: use http://<host>:<admin port>, e.g. http://10.0.1.23:9464`,
@@ -39,10 +43,11 @@ export function snapshotUrl(baseUrl: string): URL {
 }
 
 /** Sends one signed request; resolves with the response (body unread), rejects with a CaptureError. */
-export function postSnapshotRequest(
+export function postCaptureRequest(
   url: URL,
   taskId: string,
   secret: string,
+  action: string,
   timeouts: SnapshotTimeouts = {},
 ): Promise<SnapshotAnswer> {
   const responseMs = timeouts.responseMs ?? DEFAULT_RESPONSE_MS;
@@ -52,7 +57,11 @@ export function postSnapshotRequest(
     const req = request(url, {
       method: 'POST',
       agent: false,
-      headers: { authorization: signToken({ secret, taskId }), 'content-length': '0', accept: 'application/json' },
+      headers: {
+        authorization: signToken({ secret, taskId, action }),
+        'content-length': '0',
+        accept: 'application/json',
+      },
     });
     req.setTimeout(responseMs, () => {
       if (answer) {

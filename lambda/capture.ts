@@ -6,14 +6,14 @@ import type { Context } from 'aws-lambda';
 import { CaptureError } from '../collector/capture-error';
 import { SecretsManagerSecretSource } from '../collector/secret-source';
 import type { SeriesState } from '../collector/series';
-import { type CaptureStepDependencies, captureNextSnapshot } from '../collector/series-steps';
+import { type CaptureStepDependencies, captureNextStep } from '../collector/series-steps';
 
 const logger = new Logger({ serviceName: 'heapwatch-collector' });
 
 /** Time kept back to abort the multipart upload and report before Lambda kills the function. */
 const ABORT_MARGIN_MS = 30_000;
 
-/** Step Functions task: series state → the same state with one more snapshot in S3. */
+/** Step Functions task: series state → the same state with one more step (profile, snapshot if accepted) in S3. */
 export function createCaptureHandler(deps: CaptureStepDependencies) {
   return async (state: SeriesState, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SeriesState> => {
     const where = {
@@ -24,9 +24,18 @@ export function createCaptureHandler(deps: CaptureStepDependencies) {
     };
     const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - ABORT_MARGIN_MS : deps.deadline;
     try {
-      const next = await captureNextSnapshot(state, { ...deps, deadline });
-      const stored = next.snapshots[next.snapshots.length - 1];
-      logger.info('snapshot stored', { ...where, key: stored.key, bytes: stored.bytes, sha256: stored.sha256 });
+      const next = await captureNextStep(state, { ...deps, deadline });
+      const stored = [...next.profiles, ...next.snapshots].filter((capture) => !isIn(capture, state));
+      for (const capture of stored) {
+        logger.info(`${capture.kind === 'heapprofile' ? 'profile' : 'snapshot'} stored`, {
+          ...where,
+          key: capture.key,
+          bytes: capture.bytes,
+          sha256: capture.sha256,
+        });
+      }
+      const skipped = next.skippedSnapshots.slice(state.skippedSnapshots.length);
+      for (const refusal of skipped) logger.warn('snapshot skipped', { ...where, reason: refusal.reason });
       return next;
     } catch (error) {
       logger.error('capture failed', {
@@ -37,6 +46,10 @@ export function createCaptureHandler(deps: CaptureStepDependencies) {
       throw error;
     }
   };
+}
+
+function isIn(capture: { readonly key: string }, state: SeriesState): boolean {
+  return [...state.profiles, ...state.snapshots].some((earlier) => earlier.key === capture.key);
 }
 
 function requiredEnv(name: string): string {

@@ -33,9 +33,11 @@ describe('capture handler', () => {
     startedAt: '2026-11-27T01:00:00.000Z',
     captured: 0,
     snapshots: [],
+    profiles: [],
+    skippedSnapshots: [],
   };
 
-  test('finds the task’s current IP and appends each stored snapshot to the series state', async () => {
+  test('finds the task’s current IP and appends each step’s profile and snapshot to the series state', async () => {
     // Prepare: ECS reports the loopback agent as the task's ENI address
     ecsMock.on(DescribeTasksCommand).resolves({ tasks: [fargateTask(TASK_ID, '127.0.0.1')] });
     const handler = createCaptureHandler({
@@ -51,10 +53,46 @@ describe('capture handler', () => {
 
     // Assess
     expect(second.captured).toBe(2);
-    expect(second.snapshots.map((snapshot) => snapshot.key)).toEqual(
+    expect([...second.profiles, ...second.snapshots].map((capture) => capture.key).sort()).toEqual(
       (await s3.listKeys(`prod/web/${TASK_ID}/`)).sort(),
     );
+    expect(second.snapshots.map((snapshot) => snapshot.key)).toEqual([
+      expect.stringMatching(/\.heapsnapshot$/),
+      expect.stringMatching(/\.heapsnapshot$/),
+    ]);
+    expect(second.profiles.map((profile) => profile.kind)).toEqual(['heapprofile', 'heapprofile']);
     expect(second.snapshots[0].key < second.snapshots[1].key).toBe(true);
+    expect(second.skippedSnapshots).toEqual([]);
+  });
+
+  test('goes on with profiles when the agent refuses snapshots for lack of memory, and says why', async () => {
+    // Prepare: an agent whose headroom guard asks for far more memory than any machine has
+    const refusing = await startAgentProcess({ secret: SECRET, taskId: TASK_ID, captureMemoryFactor: 1e9 });
+    ecsMock
+      .on(DescribeTasksCommand)
+      .resolves({ tasks: [fargateTask(TASK_ID, '127.0.0.1', { group: 'service:small' })] });
+    const handler = createCaptureHandler({
+      ecs: new ECSClient({}),
+      s3: s3.client,
+      bucket: s3.bucket,
+      secrets: staticSecretSource({ current: SECRET }),
+    });
+    try {
+      // Act
+      const first = await handler({ ...state, service: 'small', adminPort: refusing.port });
+      const second = await handler(first);
+      // Assess
+      expect(second.captured).toBe(2);
+      expect(second.snapshots).toEqual([]);
+      expect(second.profiles).toHaveLength(2);
+      expect(second.skippedSnapshots).toEqual([
+        { step: 1, reason: 'insufficient-memory', message: expect.stringContaining('not enough memory headroom') },
+        { step: 2, reason: 'insufficient-memory', message: expect.stringContaining('not enough memory headroom') },
+      ]);
+      expect(await s3.listKeys(`prod/small/${TASK_ID}/`)).toEqual(second.profiles.map((profile) => profile.key));
+    } finally {
+      await refusing.kill();
+    }
   });
 
   test('fails with the task named when the task stopped between two captures', async () => {

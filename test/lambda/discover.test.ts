@@ -42,6 +42,8 @@ describe('discover handler', () => {
       startedAt: '2026-11-27T01:00:00.000Z',
       captured: 0,
       snapshots: [],
+      profiles: [],
+      skippedSnapshots: [],
     });
   });
 
