@@ -1,7 +1,8 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
-import { captureToFile } from '../collector/capture-to-file';
+import { CaptureError } from '../collector/capture-error';
+import { type CaptureToFileOptions, captureToFile, type SavedSnapshot } from '../collector/capture-to-file';
 import { discoverTasks, longestRunningTask } from '../collector/discovery';
 import { reportKeys } from '../collector/series';
 import { formatBytes } from '../collector/series-summary';
@@ -37,16 +38,18 @@ export function parseIntervalSeconds(text: string): number {
 export function registerCaptureCommand(program: Command, io: CaptureIo = process): void {
   program
     .command('capture')
-    .description('take heap snapshots: a series through the collector’s state machine, or one directly from an agent')
+    .description(
+      'take heap profiles and snapshots: a series through the collector’s state machine, or one step directly from an agent',
+    )
     .option('--cluster <name>', 'ECS cluster (series mode)')
     .option('--service <name>', 'ECS service (series mode)')
     .option('--task <id>', 'task ID; series mode picks the longest-running task when omitted')
-    .option('--count <n>', 'snapshots in the series', '3')
-    .option('--interval <duration>', 'time between snapshots, e.g. 5m', '5m')
+    .option('--count <n>', 'steps in the series (each a profile, and a snapshot when the task has room)', '3')
+    .option('--interval <duration>', 'time between steps, e.g. 5m', '5m')
     .option('--state-machine <arn>', 'the collector’s state machine (default $HEAPWATCH_STATE_MACHINE_ARN)')
     .option('--bucket <name>', 'the snapshot bucket, to print the report’s S3 URL (default $HEAPWATCH_BUCKET)')
     .option('--url <url>', 'direct mode: the agent’s admin server, e.g. http://127.0.0.1:9464 through a tunnel')
-    .option('--out <dir>', 'direct mode: where the snapshot file goes', '.')
+    .option('--out <dir>', 'direct mode: where the .heapprofile and .heapsnapshot files go', '.')
     .addHelpText(
       'after',
       '\nExamples:\n  heapwatch capture --cluster prod --service web --count 3 --interval 5m\n  HEAPWATCH_SECRET=… heapwatch capture --url http://127.0.0.1:9464 --task 0123abcd --out ./snapshots',
@@ -59,23 +62,50 @@ export function registerCaptureCommand(program: Command, io: CaptureIo = process
 
 async function captureDirect(options: CaptureCommandOptions, io: CaptureIo): Promise<void> {
   if (options.cluster !== undefined || options.service !== undefined) {
-    throw new Error('--url captures one snapshot directly: drop --cluster/--service, or drop --url to start a series');
+    throw new Error('--url captures one step directly: drop --cluster/--service, or drop --url to start a series');
   }
   if (options.task === undefined) throw new Error('--url needs --task <id>: tokens are bound to the agent’s task ID');
   const secret = io.env.HEAPWATCH_SECRET;
   if (!secret) throw new Error('HEAPWATCH_SECRET is not set: export the secret the agent was started with');
-  const bar = progressBar(io.stderr);
-  const saved = await captureToFile({
+  const base: CaptureToFileOptions = {
     url: options.url ?? '',
     taskId: options.task,
     secret,
     previousSecret: io.env.HEAPWATCH_SECRET_PREVIOUS || undefined,
     outDir: options.out,
-    onProgress: bar.update,
-  });
+  };
+  // The profile first: it costs one GC, and it is the diagnosis when the task has no room for a snapshot.
+  const profile = await refusedOr(() => captureToFile({ ...base, kind: 'heapprofile' }));
+  const bar = progressBar(io.stderr);
+  const snapshot = await refusedOr(() => captureToFile({ ...base, kind: 'heapsnapshot', onProgress: bar.update }));
   bar.done();
-  io.stderr.write(`saved ${formatBytes(saved.bytes)}, sha256 ${saved.sha256}\n`);
-  io.stdout.write(`${saved.path}\n`);
+  if (profile instanceof CaptureError && snapshot instanceof CaptureError) throw snapshot;
+  for (const [what, saved] of [
+    ['heap profile', profile],
+    ['snapshot', snapshot],
+  ] as const) {
+    if (saved instanceof CaptureError) {
+      io.stderr.write(`no ${what}: ${saved.message}\n`);
+      continue;
+    }
+    io.stderr.write(`saved ${what} ${formatBytes(saved.bytes)}, sha256 ${saved.sha256}\n`);
+    io.stdout.write(`${saved.path}\n`);
+  }
+}
+
+/** Refusals that leave the task as it was (no room, disabled) are reported; anything else fails the command. */
+async function refusedOr(capture: () => Promise<SavedSnapshot>): Promise<SavedSnapshot | CaptureError> {
+  try {
+    return await capture();
+  } catch (error) {
+    if (
+      error instanceof CaptureError &&
+      ['insufficient-memory', 'insufficient-disk', 'disabled'].includes(error.reason)
+    ) {
+      return error;
+    }
+    throw error;
+  }
 }
 
 async function startSeries(options: CaptureCommandOptions, io: CaptureIo): Promise<void> {
@@ -118,7 +148,7 @@ async function startSeries(options: CaptureCommandOptions, io: CaptureIo): Promi
   const minutes = Math.ceil(((count - 1) * intervalSeconds) / 60);
   io.stdout.write(
     [
-      `started ${result.name}: ${count} snapshots of task ${task.taskId} (${task.privateIp}), ${options.interval} apart`,
+      `started ${result.name}: ${count} steps (heap profile, snapshot when the task has room) of task ${task.taskId} (${task.privateIp}), ${options.interval} apart`,
       `execution: ${result.executionArn}`,
       `report in about ${minutes + 2} min: ${bucket ? `s3://${bucket}/${key}` : `<snapshot bucket>/${key}`}`,
       `follow:    aws stepfunctions describe-execution --execution-arn ${result.executionArn}`,

@@ -45,7 +45,7 @@ describe('heapwatch capture --url (direct)', () => {
     await rm(outDir, { recursive: true, force: true });
   });
 
-  test('saves one verified snapshot named after the task, prints its path and shows progress on stderr', async () => {
+  test('saves a verified heap profile and snapshot named after the task, prints their paths, shows progress', async () => {
     // Prepare
     const { io, out, err } = recordingIo({ HEAPWATCH_SECRET: SECRET });
 
@@ -53,14 +53,41 @@ describe('heapwatch capture --url (direct)', () => {
     await run(io, ['--url', agent.url, '--task', TASK_ID, '--out', outDir]);
 
     // Assess
-    const [file] = await readdir(outDir);
-    expect(file).toMatch(new RegExp(`^${TASK_ID}-\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\d\\.\\d{3}Z\\.heapsnapshot$`));
-    expect(out).toEqual([`${join(outDir, file)}\n`]);
-    expect(err.join('')).toMatch(/^0% .*\n(.*\n)*100% .*\nsaved .* sha256 [0-9a-f]{64}\n$/);
-    const sha256 = createHash('sha256')
-      .update(await readFile(join(outDir, file)))
-      .digest('hex');
-    expect(err.join('')).toContain(sha256);
+    const files = (await readdir(outDir)).sort();
+    const name = (kind: string) =>
+      new RegExp(`^${TASK_ID}-\\d{4}-\\d\\d-\\d\\dT\\d\\d-\\d\\d-\\d\\d\\.\\d{3}Z\\.${kind}$`);
+    expect(files).toEqual([expect.stringMatching(name('heapprofile')), expect.stringMatching(name('heapsnapshot'))]);
+    expect(out).toEqual(files.map((file) => `${join(outDir, file)}\n`));
+    expect(err.join('')).toMatch(
+      /^0% .*\n(.*\n)*100% .*\nsaved heap profile .* sha256 [0-9a-f]{64}\nsaved snapshot .* sha256 [0-9a-f]{64}\n$/,
+    );
+    for (const file of files) {
+      const sha256 = createHash('sha256')
+        .update(await readFile(join(outDir, file)))
+        .digest('hex');
+      expect(err.join('')).toContain(sha256);
+    }
+    const profile = JSON.parse(await readFile(join(outDir, files[0]), 'utf8')) as { head: unknown; samples: unknown[] };
+    expect(profile.head).toBeDefined();
+  });
+
+  test('still saves the heap profile when the agent has no room for a snapshot, and says why', async () => {
+    // Prepare
+    const refusing = await startAgentProcess({ secret: SECRET, taskId: TASK_ID, captureMemoryFactor: 1e9 });
+    const dir = await mkdtemp(join(tmpdir(), 'heapwatch-cli-refused-'));
+    const { io, out, err } = recordingIo({ HEAPWATCH_SECRET: SECRET });
+    try {
+      // Act
+      await run(io, ['--url', refusing.url, '--task', TASK_ID, '--out', dir]);
+      // Assess
+      const files = await readdir(dir);
+      expect(files).toEqual([expect.stringMatching(/\.heapprofile$/)]);
+      expect(out).toEqual([`${join(dir, files[0])}\n`]);
+      expect(err.join('')).toMatch(/no snapshot: .*not enough memory headroom/);
+    } finally {
+      await refusing.kill();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('refuses without HEAPWATCH_SECRET or without --task', async () => {
