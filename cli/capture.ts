@@ -1,8 +1,7 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
-import { CaptureError } from '../collector/capture-error';
-import { type CaptureToFileOptions, captureToFile, type SavedSnapshot } from '../collector/capture-to-file';
+import { captureStepToFiles } from '../collector/capture-step-to-files';
 import { discoverTasks, longestRunningTask } from '../collector/discovery';
 import { reportKeys } from '../collector/series';
 import { formatBytes } from '../collector/series-summary';
@@ -67,44 +66,28 @@ async function captureDirect(options: CaptureCommandOptions, io: CaptureIo): Pro
   if (options.task === undefined) throw new Error('--url needs --task <id>: tokens are bound to the agent’s task ID');
   const secret = io.env.HEAPWATCH_SECRET;
   if (!secret) throw new Error('HEAPWATCH_SECRET is not set: export the secret the agent was started with');
-  const base: CaptureToFileOptions = {
-    url: options.url ?? '',
-    taskId: options.task,
-    secret,
-    previousSecret: io.env.HEAPWATCH_SECRET_PREVIOUS || undefined,
-    outDir: options.out,
-  };
-  // The profile first: it costs one GC, and it is the diagnosis when the task has no room for a snapshot.
-  const profile = await refusedOr(() => captureToFile({ ...base, kind: 'heapprofile' }));
   const bar = progressBar(io.stderr);
-  const snapshot = await refusedOr(() => captureToFile({ ...base, kind: 'heapsnapshot', onProgress: bar.update }));
+  const step = await captureStepToFiles(
+    {
+      url: options.url ?? '',
+      taskId: options.task,
+      secret,
+      previousSecret: io.env.HEAPWATCH_SECRET_PREVIOUS || undefined,
+      outDir: options.out,
+    },
+    bar.update,
+  );
   bar.done();
-  if (profile instanceof CaptureError && snapshot instanceof CaptureError) throw snapshot;
+  for (const refusal of step.refusals) {
+    io.stderr.write(`no ${refusal.kind === 'heapprofile' ? 'heap profile' : 'snapshot'}: ${refusal.message}\n`);
+  }
   for (const [what, saved] of [
-    ['heap profile', profile],
-    ['snapshot', snapshot],
+    ['heap profile', step.profile],
+    ['snapshot', step.snapshot],
   ] as const) {
-    if (saved instanceof CaptureError) {
-      io.stderr.write(`no ${what}: ${saved.message}\n`);
-      continue;
-    }
+    if (!saved) continue;
     io.stderr.write(`saved ${what} ${formatBytes(saved.bytes)}, sha256 ${saved.sha256}\n`);
     io.stdout.write(`${saved.path}\n`);
-  }
-}
-
-/** Refusals that leave the task as it was (no room, disabled) are reported; anything else fails the command. */
-async function refusedOr(capture: () => Promise<SavedSnapshot>): Promise<SavedSnapshot | CaptureError> {
-  try {
-    return await capture();
-  } catch (error) {
-    if (
-      error instanceof CaptureError &&
-      ['insufficient-memory', 'insufficient-disk', 'disabled'].includes(error.reason)
-    ) {
-      return error;
-    }
-    throw error;
   }
 }
 

@@ -29,6 +29,17 @@ export class CaptureError extends Error {
   }
 }
 
+/**
+ * Refusals that leave the task as it was: no room for a snapshot, or captures of that kind turned off. A series
+ * goes on without that capture; anything else is a failure.
+ */
+export function isRefusal(error: unknown): error is CaptureError {
+  return (
+    error instanceof CaptureError &&
+    (error.reason === 'insufficient-memory' || error.reason === 'insufficient-disk' || error.reason === 'disabled')
+  );
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

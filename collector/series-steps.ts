@@ -1,6 +1,6 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CaptureError } from './capture-error';
+import { CaptureError, isRefusal } from './capture-error';
 import { type CaptureToS3Options, captureToS3, type StoredCapture } from './capture-to-s3';
 import { discoverTasks, longestRunningTask } from './discovery';
 import type { SecretSource } from './secret-source';
@@ -50,9 +50,6 @@ export interface CaptureStepDependencies
   readonly secrets: SecretSource;
 }
 
-/** Refusals that leave the task as it was: the series goes on without this capture. */
-const SKIPPABLE = new Set(['insufficient-memory', 'insufficient-disk', 'disabled']);
-
 /**
  * One step of the series: re-checks the task (still RUNNING, current IP), then streams a heap profile and, when the
  * agent accepts one, a snapshot to S3. A profile costs one GC and no snapshot-sized memory, so every step has one;
@@ -95,7 +92,7 @@ async function skippable(capture: () => Promise<StoredCapture>): Promise<StoredC
   try {
     return await capture();
   } catch (error) {
-    if (error instanceof CaptureError && SKIPPABLE.has(error.reason)) return error;
+    if (isRefusal(error)) return error;
     throw error;
   }
 }
