@@ -1,14 +1,16 @@
 // npm run bench:agent — the agent's cost: demo throughput with vs without it, /metrics render time, and capture
 // time and peak memory vs a bare v8.writeHeapSnapshot for three heap sizes (calibrates the headroom guard).
 // `npm run bench:agent -- --only throughput` runs the throughput part alone (≈ 5 minutes), `--only captures` the
-// render and capture parts (≈ 3 minutes).
+// render and capture parts (≈ 3 minutes), `--only profiles` a heap profile's cost against a snapshot's on 100 MiB and
+// 1 GiB heaps, `--only sampling` the throughput with the heap sampler on vs off.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type HeapSizeResult, measureCaptures } from './agent/capture';
 import { MiB, mb, median, memoryOf, seconds } from './agent/measure';
 import { measureMetricsRender } from './agent/metrics-render';
-import { measureThroughput } from './agent/throughput';
+import { measureProfileVsSnapshot, type ProfileVsSnapshot } from './agent/profile-vs-snapshot';
+import { measureThroughput, type ThroughputResult } from './agent/throughput';
 import { throughputReport } from './agent/throughput-report';
 
 const secret = 'bench-secret-'.padEnd(64, 'b');
@@ -54,17 +56,63 @@ function writeResults(results: object): void {
   writeFileSync(join(__dirname, 'out', 'agent.json'), JSON.stringify(results, null, 2));
 }
 
-type Part = 'throughput' | 'captures';
+const PARTS = ['throughput', 'captures', 'profiles', 'sampling'] as const;
+type Part = (typeof PARTS)[number];
 
-/** `--only throughput` or `--only captures` (the /metrics render and the captures); undefined: everything. */
+/**
+ * `--only <part>`: throughput, captures (the /metrics render and the captures), profiles (a heap profile's pause and
+ * memory against a snapshot's), sampling (throughput with the heap sampler on vs off); undefined: everything.
+ */
 function parseOnly(args: readonly string[]): Part | undefined {
   const index = args.indexOf('--only');
   if (index === -1) return undefined;
   const part = args[index + 1];
-  if (part !== 'throughput' && part !== 'captures') {
-    throw new Error(`--only ${part ?? '(missing)'}: the parts that run alone are "throughput" and "captures"`);
+  if (!PARTS.includes(part as Part)) {
+    throw new Error(`--only ${part ?? '(missing)'}: the parts that run alone are ${PARTS.join(', ')}`);
   }
-  return part;
+  return part as Part;
+}
+
+/** Heap sizes of the profile-vs-snapshot part, in MiB (BENCH_PROFILE_HEAPS=100,1024). */
+const PROFILE_HEAPS = (process.env.BENCH_PROFILE_HEAPS ?? '100,1024').split(',').map(Number);
+/** Sampling intervals the sampling part compares with sampling off, in bytes (BENCH_SAMPLING_INTERVALS). */
+const SAMPLING_INTERVALS = (process.env.BENCH_SAMPLING_INTERVALS ?? '524288,65536').split(',').map(Number);
+
+async function profilesPart(snapshotDir: string): Promise<ProfileVsSnapshot[]> {
+  const results: ProfileVsSnapshot[] = [];
+  for (const targetMiB of PROFILE_HEAPS) results.push(await measureProfileVsSnapshot(targetMiB, secret, snapshotDir));
+  console.log('### Heap profile vs snapshot of the same heap (sampling interval: the agent default, 512 KiB)\n');
+  console.log(
+    '| heapUsed | objects | profile: pause / total | profile size (samples) | profile peak RSS growth | snapshot: pause | snapshot size | snapshot peak RSS growth | pause ratio | memory ratio |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    const snapshot = r.snapshot;
+    console.log(
+      `| ${mb(r.heapUsed)} | ${(r.objects / 1e6).toFixed(2)} M | ${(r.profile.pauseMs / 1000).toFixed(3)} s / ${(r.profile.totalMs / 1000).toFixed(3)} s | ` +
+        `${(r.profile.bytes / 1024).toFixed(0)} KiB (${r.samples}) | ${mb(r.profile.peakRssGrowth)} | ` +
+        (snapshot
+          ? `${seconds(snapshot.pauseMs)} | ${mb(snapshot.bytes)} | ${mb(snapshot.peakRssGrowth)} | ` +
+            `${(snapshot.pauseMs / r.profile.pauseMs).toFixed(0)}× | ${(snapshot.peakRssGrowth / Math.max(MiB, r.profile.peakRssGrowth)).toFixed(0)}× |`
+          : `skipped: ${r.snapshotSkipped} | — | — | — | — |`),
+    );
+  }
+  console.log('');
+  return results;
+}
+
+async function samplingPart(): Promise<Record<string, ThroughputResult>> {
+  const results: Record<string, ThroughputResult> = {};
+  for (const interval of SAMPLING_INTERVALS) {
+    console.log(`### Throughput: agent sampling every ${interval / 1024} KiB vs the same agent with sampling off\n`);
+    const result = await measureThroughput(secret, undefined, undefined, undefined, {
+      subject: { BENCH_WITH_AGENT: '1', BENCH_HEAP_SAMPLING_INTERVAL: String(interval) },
+      reference: { BENCH_WITH_AGENT: '1', BENCH_HEAP_SAMPLING: 'off' },
+    });
+    console.log(throughputReport(result));
+    results[String(interval)] = result;
+  }
+  return results;
 }
 
 async function main(): Promise<void> {
@@ -77,6 +125,14 @@ async function main(): Promise<void> {
       `node ${process.version}, ${process.platform}/${process.arch}, load average ${loadavg()[0].toFixed(1)}\n`,
     );
 
+    if (only === 'profiles' || only === 'sampling') {
+      const results = only === 'profiles' ? await profilesPart(snapshotDir) : await samplingPart();
+      writeResults({ [only]: results });
+      console.log(
+        `- load average now ${loadavg()[0].toFixed(1)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
+      );
+      return;
+    }
     const t = only === 'captures' ? undefined : await measureThroughput(secret);
     if (t) console.log(throughputReport(t));
     if (only === 'throughput') {
@@ -117,7 +173,9 @@ async function main(): Promise<void> {
       `- bench process peak RSS ${(memoryOf(process.pid).peakRss / MiB).toFixed(0)} MB; load average now ${loadavg()[0].toFixed(1)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );
 
-    writeResults({ throughput: t, render, heaps });
+    const profiles = await profilesPart(snapshotDir);
+    const sampling = await samplingPart();
+    writeResults({ throughput: t, render, heaps, profiles, sampling });
   } finally {
     rmSync(snapshotDir, { recursive: true, force: true });
   }

@@ -4,7 +4,8 @@
 // whose collect sets all the event-loop metrics); BENCH_ACTIVE_HANDLE_METRICS=1 keeps the ones the agent leaves out.
 // BENCH_DEFAULT_METRIC_MODULES=gc,eventLoopLag… registers only those modules of prom-client's defaults (file names in
 // prom-client/lib/metrics): removing a metric from the registry leaves its always-on part running (the GC
-// PerformanceObserver, the event-loop delay monitor); this never starts the others.
+// PerformanceObserver, the event-loop delay monitor); this never starts the others. BENCH_HEAP_SAMPLING=off turns the
+// agent's heap sampler off; BENCH_HEAP_SAMPLING_INTERVAL sets its interval in bytes.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getHeapSpaceStatistics } from 'node:v8';
@@ -52,6 +53,10 @@ async function main(): Promise<void> {
         registry: ownRegistry,
         collectDefaultMetrics: !ownRegistry && process.env.BENCH_DEFAULT_METRICS !== '0',
         activeHandleMetrics: process.env.BENCH_ACTIVE_HANDLE_METRICS === '1',
+        heapSampling: process.env.BENCH_HEAP_SAMPLING !== 'off',
+        heapSamplingIntervalBytes: process.env.BENCH_HEAP_SAMPLING_INTERVAL
+          ? Number(process.env.BENCH_HEAP_SAMPLING_INTERVAL)
+          : undefined,
         logger: { info: () => undefined, warn: () => undefined },
       },
     });

@@ -1,5 +1,6 @@
-// Benchmark child: grows its heap to BENCH_HEAP_MB of small, reachable objects (like a leaking cache), runs the
-// agent, and on request times a bare v8.writeHeapSnapshot of itself. Talks to bench/agent.ts over IPC.
+// Benchmark child: runs the agent (its heap sampler from the start, as in a service), grows its heap to BENCH_HEAP_MB
+// of small, reachable objects (like a leaking cache), and on request times a bare v8.writeHeapSnapshot of itself.
+// Talks to bench/agent.ts over IPC.
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
@@ -38,7 +39,6 @@ function grow(targetBytes: number): void {
 
 async function main(): Promise<void> {
   const snapshotDir = process.env.BENCH_SNAPSHOT_DIR!;
-  grow(Number(process.env.BENCH_HEAP_MB) * 2 ** 20);
   const server = await startAdminServer({
     port: 0,
     host: '127.0.0.1',
@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     snapshotDir,
     logger: { info: () => undefined, warn: (m) => console.error(m) },
   });
+  grow(Number(process.env.BENCH_HEAP_MB) * 2 ** 20);
   process.on('message', (message: { type: string }) => {
     if (message.type === 'bare') {
       const file = join(snapshotDir, `bare-${Date.now()}.heapsnapshot`);

@@ -148,11 +148,22 @@ async function loadBoth(subject: string, reference: string, seconds: number) {
  * deoptimise ~40 of Node's http functions the two servers shared, and a measurement that started with them paid
  * that one-off cost (97.2 % with an 8 s warm-up). The admin server now has its own thread (agent/admin-thread.ts).
  */
+/** The demo child's environment for each side of the measured ("agent") pairs; control pairs are two bare twins. */
+export interface PairSides {
+  readonly subject: Record<string, string>;
+  readonly reference: Record<string, string>;
+}
+
+const BARE = { BENCH_WITH_AGENT: '0' };
+/** The default comparison: the demo with its agent against the same app without it. */
+export const AGENT_VS_BARE: PairSides = { subject: { BENCH_WITH_AGENT: '1' }, reference: BARE };
+
 export async function measureThroughput(
   secret: string,
   pairsPerKind = Number(process.env.BENCH_PAIRS ?? 6),
   warmupSeconds = 16,
   measureSeconds = Number(process.env.BENCH_MEASURE_SECONDS ?? 8),
+  sides: PairSides = AGENT_VS_BARE,
 ): Promise<ThroughputResult> {
   const cores = planCores();
   const interval = scrapeIntervalSeconds();
@@ -172,10 +183,15 @@ export async function measureThroughput(
       const forkSubject = () =>
         forkChild<DemoReady>(
           'demo-child.ts',
-          { BENCH_WITH_AGENT: kind === 'agent' ? '1' : '0', BENCH_SECRET: secret },
+          { ...(kind === 'agent' ? sides.subject : BARE), BENCH_SECRET: secret },
           STEADY_STATE_FLAGS,
         );
-      const forkReference = () => forkChild<DemoReady>('demo-child.ts', { BENCH_WITH_AGENT: '0' }, STEADY_STATE_FLAGS);
+      const forkReference = () =>
+        forkChild<DemoReady>(
+          'demo-child.ts',
+          { ...(kind === 'agent' ? sides.reference : BARE), BENCH_SECRET: secret },
+          STEADY_STATE_FLAGS,
+        );
       const forked: ForkedChild<DemoReady>[] = [];
       try {
         forked.push(await (firstForked === 'subject' ? forkSubject : forkReference)());
@@ -183,7 +199,10 @@ export async function measureThroughput(
         const [subject, reference] = firstForked === 'subject' ? forked : [forked[1], forked[0]];
         if (cores.pinned) for (const side of forked) pinProcess(side.child.pid!, String(cores.serverCore));
         const scraping = kind === 'agent' && scraper !== undefined && interval !== undefined;
-        if (kind === 'agent') await scrapeBeforeLoad(`${subject.ready.adminUrl}/metrics`);
+        if (kind === 'agent') {
+          for (const side of [subject, reference])
+            if (side.ready.adminUrl) await scrapeBeforeLoad(`${side.ready.adminUrl}/metrics`);
+        }
         if (scraping)
           scraper!.child.send({
             type: 'scrape',
