@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { diffSnapshotFiles, renderHtml, renderMarkdown } from '../analysis';
-import { captureToFile } from '../collector/capture-to-file';
+import { diffSeriesFiles, renderHtml, renderMarkdown } from '../analysis';
+import { captureStepToFiles } from '../collector/capture-step-to-files';
 import { leakNames } from '../demo/src';
 import { buildRuleGroups, DRILL_RULE_WINDOWS, renderRulesYaml } from '../grafana/rules/build-rules';
 import { ProcessGroup } from './child-processes';
@@ -14,12 +14,13 @@ import { driveLoad } from './load';
 import { DRILL_USAGE, type DrillOptions, parseDrillOptions } from './options';
 import { mebibytes, progress } from './progress';
 import { findFreePort, startPrometheus } from './prometheus-server';
+import { SimulatedTaskMemory } from './simulated-task-memory';
 import { waitForHttp } from './wait-for-http';
 
 const CLUSTER = 'drill';
 const SERVICE = 'demo';
 const PAGES = ['/', '/products/42'];
-const SNAPSHOT_COUNT = 3;
+const STEP_COUNT = 3;
 
 async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise<number> {
   ensurePrometheus(progress);
@@ -31,6 +32,11 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
     const secret = randomBytes(32).toString('hex');
     const taskId = `drill-${options.leak}`;
     progress(`1/6 starting the demo service (leak: ${options.leak}) on 127.0.0.1:${sitePort}, admin port ${adminPort}`);
+    const taskMemory =
+      options.taskMemoryMiB === undefined
+        ? undefined
+        : new SimulatedTaskMemory(workDir, options.taskMemoryMiB * 1024 * 1024);
+    if (taskMemory) progress(`    as if in a task with ${options.taskMemoryMiB} MiB of memory (--task-memory)`);
     const demo = processes.start(
       'demo',
       process.execPath,
@@ -43,9 +49,19 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
         HEAPWATCH_LEAK: options.leak,
         HEAPWATCH_SECRET: secret,
         HEAPWATCH_TASK_ID: taskId,
+        ...(taskMemory
+          ? {
+              HEAPWATCH_DEMO_CGROUP_ROOT: taskMemory.cgroupRoot,
+              HEAPWATCH_DEMO_PROC_SELF_CGROUP: taskMemory.procSelfCgroup,
+            }
+          : {}),
       },
     );
     progress(`    demo pid ${demo.child.pid}`);
+    if (taskMemory && demo.child.pid !== undefined) {
+      taskMemory.follow(demo.child.pid);
+      processes.onStop(async () => taskMemory.stop());
+    }
     const demoAlive = () => demo.child.exitCode === null;
     const siteUrl = `http://127.0.0.1:${sitePort}`;
     const adminUrl = `http://127.0.0.1:${adminPort}`;
@@ -89,19 +105,50 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
     }
     if (!alertFired) progress(`    ${options.durationSeconds} s passed without the leak alert: capturing anyway`);
 
-    progress(`5/6 capturing ${SNAPSHOT_COUNT} snapshots of ${taskId} through the collector's capture code`);
+    progress(
+      `5/6 capturing ${STEP_COUNT} steps of ${taskId} through the collector's capture code: ` +
+        'a heap profile each, and a snapshot when the agent has room',
+    );
     const snapshots: string[] = [];
-    for (let index = 1; index <= SNAPSHOT_COUNT; index++) {
-      if (index > 1) await driveLoad(siteUrl, PAGES, options.requestsPerRound, options.connections);
-      const captured = await captureToFile({ url: adminUrl, taskId, secret, outDir });
-      snapshots.push(captured.path);
-      progress(`    snapshot ${index}/${SNAPSHOT_COUNT}: ${captured.path} (${mebibytes(captured.bytes)})`);
+    const profiles: string[] = [];
+    const skippedSnapshots: { step: number; reason: string; message: string }[] = [];
+    for (let step = 1; step <= STEP_COUNT; step++) {
+      if (step > 1) await driveLoad(siteUrl, PAGES, options.requestsPerRound, options.connections);
+      const captured = await captureStepToFiles({ url: adminUrl, taskId, secret, outDir });
+      if (captured.profile) {
+        profiles.push(captured.profile.path);
+        progress(`    profile ${step}/${STEP_COUNT}: ${captured.profile.path} (${mebibytes(captured.profile.bytes)})`);
+      }
+      if (captured.snapshot) {
+        snapshots.push(captured.snapshot.path);
+        progress(
+          `    snapshot ${step}/${STEP_COUNT}: ${captured.snapshot.path} (${mebibytes(captured.snapshot.bytes)})`,
+        );
+      }
+      for (const refusal of captured.refusals) {
+        if (refusal.kind === 'heapsnapshot') skippedSnapshots.push({ step, ...refusal });
+        progress(
+          `    ${refusal.kind === 'heapsnapshot' ? 'snapshot' : 'profile'} ${step}/${STEP_COUNT} refused: ${refusal.message}`,
+        );
+      }
     }
 
     progress('6/6 analysing the series');
-    const report = await diffSnapshotFiles(snapshots, { top: 10 });
+    // A kind with fewer than 2 captures cannot be diffed; the report says which were skipped and why.
+    const report = await diffSeriesFiles([...(snapshots.length >= 2 ? snapshots : []), ...profiles], { top: 10 });
     const heapSeries = await watch.oldSpaceSeries(startedAt, Date.now() / 1000);
-    const drillReport = { ...report, drill: { leak: options.leak, alertFired, taskId, snapshots } };
+    const drillReport = {
+      ...report,
+      drill: {
+        leak: options.leak,
+        alertFired,
+        taskId,
+        taskMemoryMiB: options.taskMemoryMiB,
+        snapshots,
+        profiles,
+        skippedSnapshots,
+      },
+    };
     await writeFile(join(outDir, 'report.json'), `${JSON.stringify(drillReport, null, 2)}\n`);
     await writeFile(join(outDir, 'report.md'), renderMarkdown(report));
     await writeFile(
@@ -111,10 +158,19 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
 
     const top = report.suspects[0];
     progress(`verdict: ${report.verdict} — ${report.reasoning}`);
-    if (top)
+    if (skippedSnapshots.length > 0) {
       progress(
-        `top suspect: ${top.name}, +${top.countDelta} objects, retained ${mebibytes(top.retainedSize)}\n    held by ${top.retainerPath.join(' → ')}`,
+        `    snapshots refused in ${skippedSnapshots.length} of ${STEP_COUNT} steps: diagnosed from heap profiles`,
       );
+    }
+    if (top) {
+      progress(`top suspect: ${top.name}, +${top.countDelta} ${top.retainerPath.length > 0 ? 'objects' : 'samples'}`);
+      if (top.retainerPath.length > 0) progress(`    held by ${top.retainerPath.join(' → ')}`);
+      if (top.allocationSite) {
+        const site = top.allocationSite;
+        progress(`    allocated in ${site.functionName || '(anonymous)'} (${site.url}:${site.line}:${site.column})`);
+      }
+    }
     progress(`report: ${join(outDir, 'report.html')}`);
     if (options.json) process.stdout.write(`${JSON.stringify(drillReport, null, 2)}\n`);
 

@@ -9,17 +9,21 @@ export interface DrillOptions {
   readonly connections: number;
   readonly outDir: string;
   readonly json: boolean;
+  /** Run the demo as if in a task with this memory limit (MiB); the agent then refuses snapshots it has no room for. */
+  readonly taskMemoryMiB?: number;
 }
 
 export const DRILL_USAGE = `usage: npm run drill -- [--leak none|memoize|…] [--duration 120] [--requests 5000] [--connections 50]
-                       [--out drill-report] [--json] [--quick]
+                       [--out drill-report] [--json] [--quick] [--task-memory 512]
   --leak         which leak the demo service runs (default memoize)
   --duration     seconds of load before capturing if the leak alert has not fired (default 120)
   --requests     requests per load round, like ab -n (default 5000)
   --connections  concurrent keep-alive connections, like ab -c (default 50)
   --out          report folder (default drill-report)
   --json         print the final report JSON on stdout (progress stays on stderr)
-  --quick        a short drill for CI: --duration 45 --requests 2000`;
+  --quick        a short drill for CI: --duration 45 --requests 2000
+  --task-memory  run the demo as if in a task with this much memory (MiB): snapshots that would not fit are
+                 refused by the agent, and the culprit is named from heap profiles alone`;
 
 function positiveInteger(name: string, value: string): number {
   const parsed = Number(value);
@@ -39,6 +43,7 @@ export function parseDrillOptions(argv: readonly string[], knownLeaks: readonly 
       out: { type: 'string', default: 'drill-report' },
       json: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
+      'task-memory': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -54,5 +59,7 @@ export function parseDrillOptions(argv: readonly string[], knownLeaks: readonly 
     connections: positiveInteger('connections', values.connections),
     outDir: values.out,
     json: values.json,
+    taskMemoryMiB:
+      values['task-memory'] === undefined ? undefined : positiveInteger('task-memory', values['task-memory']),
   };
 }

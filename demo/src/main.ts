@@ -12,9 +12,19 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
+/**
+ * The drill's `--task-memory` runs the demo as if in a task with that memory limit: the agent then reads a cgroup
+ * directory the drill keeps up to date instead of the host's (which has no limit).
+ */
+function simulatedCgroup(): { cgroupRoot?: string; procSelfCgroup?: string } {
+  const cgroupRoot = process.env.HEAPWATCH_DEMO_CGROUP_ROOT?.trim();
+  const procSelfCgroup = process.env.HEAPWATCH_DEMO_PROC_SELF_CGROUP?.trim();
+  return cgroupRoot && procSelfCgroup ? { cgroupRoot, procSelfCgroup } : {};
+}
+
 async function main(): Promise<void> {
   const leak = findLeak(process.env.HEAPWATCH_LEAK?.trim() || 'none');
-  const admin = await adminServerOptionsFromEnv(process.env);
+  const admin = { ...(await adminServerOptionsFromEnv(process.env)), ...simulatedCgroup() };
   const host = process.env.HOST?.trim() || '0.0.0.0';
   const demo = await startDemo({
     port: portFromEnv('PORT', 8080),

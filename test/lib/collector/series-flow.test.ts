@@ -117,6 +117,11 @@ describe('the synthesized state machine driving the real handlers', () => {
   }
   const wait = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
   const request = { cluster: 'prod', service: 'shop', taskId: TASK_ID, count: 3, intervalSeconds: 1, reason: 'test' };
+  /**
+   * A series takes 3 steps of a leaking agent whose heap keeps growing for the whole file: ~15 s on a quiet machine,
+   * over a minute when it shares 2 cores with a parallel test run. The limit only guards against a hang.
+   */
+  const SERIES_TIMEOUT_MS = 300_000;
 
   test('captures three snapshots with Wait states in between, reports a leak and succeeds', async () => {
     // Act
@@ -129,7 +134,7 @@ describe('the synthesized state machine driving the real handlers', () => {
     expect(run.output).toMatchObject({ captured: 3, report: { verdict: 'leak', analysed: true } });
     expect(await s3Server.listKeys(`prod/shop/${TASK_ID}/report`)).toHaveLength(3);
     expect(snsMock.commandCalls(PublishCommand)[0].args[0].input.Subject).toBe(`heapwatch leak: prod/shop/${TASK_ID}`);
-  });
+  }, SERIES_TIMEOUT_MS);
 
   test('a failed capture still reaches the analysis, which publishes the error, and the execution fails', async () => {
     // Act
@@ -140,7 +145,7 @@ describe('the synthesized state machine driving the real handlers', () => {
     expect(run.visited.slice(-4)).toEqual(['CaptureSnapshot', 'AnalyzeSeries', 'SeriesOutcome', 'SeriesFailed']);
     const message = snsMock.commandCalls(PublishCommand)[0].args[0].input.Message;
     expect(message).toMatch(/failed: task f10f10f10f10f10f10f10f10f10f10f1: 401 bad-signature/);
-  });
+  }, SERIES_TIMEOUT_MS);
 
   test('a failing analysis is published straight to the report topic', async () => {
     // Prepare: the first snapshot is damaged in S3 before the analysis reads it
@@ -163,5 +168,5 @@ describe('the synthesized state machine driving the real handlers', () => {
       TopicArn: 'report-topic',
       'Message.$': expect.stringMatching(/^States.Format/),
     });
-  });
+  }, SERIES_TIMEOUT_MS);
 });
