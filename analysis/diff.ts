@@ -18,7 +18,10 @@ import { decideVerdict } from './verdict';
 export interface DiffOptions {
   /** How many suspects and growing classes to report. @default 10 */
   readonly top?: number;
-  /** Total retained growth below which a group is noise, in bytes. @default 65536 */
+  /**
+   * Growth first → last below which a snapshot group (retained bytes) or a profile's allocation site (live sampled
+   * bytes) is not a leak, in bytes. @default 65536
+   */
   readonly minGrowthBytes?: number;
   /** Called while each file is read. @default - no progress reporting */
   readonly onProgress?: (event: ParseProgress) => void;

@@ -1,21 +1,19 @@
 import { formatBytes } from './format-bytes';
-import type { DiffReport, Suspect } from './report';
+import { markdownCode as code, signed, markdownText as text } from './markdown-escape';
+import { profileMarkdown, shortSiteName, siteLocation } from './render-profiles-markdown';
+import type { SeriesReport, Suspect } from './report';
+import { isSiteSuspect } from './suspect-links';
 
-/** Text from the snapshot is user data: keep it from turning into Markdown or HTML. */
-function text(value: string): string {
-  return value.replace(/[\r\n]+/g, ' ').replace(/[\\`*_{}[\]<>|#!~&]/g, (character) => `\\${character}`);
-}
-
-/** A code span that survives backticks and pipes in the content (GFM tables). */
-function code(value: string): string {
-  const flat = value.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
-  const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longestRun + 1);
-  return `${fence} ${flat} ${fence}`;
-}
-
-function signed(value: number, format: (value: number) => string = String): string {
-  return value > 0 ? `+${format(value)}` : format(value);
+function allocationLines(suspect: Suspect): string[] {
+  if (!suspect.allocationSite) return [];
+  const evidence = suspect.allocationEvidence ? ` (${text(suspect.allocationEvidence)})` : '';
+  return [
+    `- Allocated at ${code(siteLocation(suspect.allocationSite))}${evidence}`,
+    '',
+    'Allocation stack (innermost first):',
+    '',
+    ...(suspect.allocationStack ?? []).map((frame, index) => `${index + 1}. ${code(frame)}`),
+  ];
 }
 
 function suspectSection(suspect: Suspect, rank: number): string {
@@ -30,6 +28,7 @@ function suspectSection(suspect: Suspect, rank: number): string {
     `- ${suspect.survivors} objects allocated after the first snapshot are still alive ` +
       `(${formatBytes(suspect.survivorsSize)} self size)`,
     `- Example: ${code(suspect.path)}`,
+    ...allocationLines(suspect),
     '',
     'Retainer path from the GC roots:',
     '',
@@ -37,13 +36,10 @@ function suspectSection(suspect: Suspect, rank: number): string {
   ].join('\n');
 }
 
-/** The diff report as Markdown (GitHub-flavoured), e.g. for an SNS e-mail or a ticket. */
-export function renderMarkdown(report: DiffReport): string {
-  const lines = [
-    '# Heap snapshot diff',
-    '',
-    `**Verdict: ${report.verdict}** — ${text(report.reasoning)}`,
-    '',
+function snapshotMarkdown(report: SeriesReport): string[] {
+  const suspects = report.suspects.filter((suspect): suspect is Suspect => !isSiteSuspect(suspect));
+  const sites = report.profiles !== undefined;
+  return [
     '## Snapshots',
     '',
     '| # | file | size | nodes | reachable heap |',
@@ -56,16 +52,17 @@ export function renderMarkdown(report: DiffReport): string {
     '',
     '## Suspects',
     '',
-    '| # | class | held by | count | Δ count | Δ self size | retained | Δ retained |',
-    '|---|---|---|---|---:|---:|---:|---:|',
-    ...report.suspects.map(
+    `| # | class | held by | count | Δ count | Δ self size | retained | Δ retained |${sites ? ' allocated at |' : ''}`,
+    `|---|---|---|---|---:|---:|---:|---:|${sites ? '---|' : ''}`,
+    ...suspects.map(
       (suspect, index) =>
         `| ${index + 1} | ${text(suspect.name)} | ${code(suspect.holder.path)} | ${suspect.counts.join(' → ')} | ` +
         `${signed(suspect.countDelta)} | ${signed(suspect.sizeDelta, formatBytes)} | ` +
-        `${formatBytes(suspect.retainedSize)} | ${signed(suspect.retainedDelta, formatBytes)} |`,
+        `${formatBytes(suspect.retainedSize)} | ${signed(suspect.retainedDelta, formatBytes)} |` +
+        (sites ? ` ${suspect.allocationSite ? text(shortSiteName(suspect.allocationSite)) : '—'} |` : ''),
     ),
     '',
-    ...report.suspects.flatMap((suspect, index) => [suspectSection(suspect, index + 1), '']),
+    ...suspects.flatMap((suspect, index) => [suspectSection(suspect, index + 1), '']),
     '## Holders',
     '',
     '| holder | path | retained | Δ retained |',
@@ -86,6 +83,24 @@ export function renderMarkdown(report: DiffReport): string {
         `${signed(growth.sizeDelta, formatBytes)} |`,
     ),
     '',
+  ];
+}
+
+/** The diff report as Markdown (GitHub-flavoured), e.g. for an SNS e-mail or a ticket. */
+export function renderMarkdown(report: SeriesReport): string {
+  const hasSnapshots = report.snapshots.length > 0;
+  const title = !report.profiles
+    ? 'Heap snapshot diff'
+    : hasSnapshots
+      ? 'Heap snapshot and profile diff'
+      : 'Heap profile diff';
+  const lines = [
+    `# ${title}`,
+    '',
+    `**Verdict: ${report.verdict}** — ${text(report.reasoning)}`,
+    '',
+    ...(hasSnapshots || !report.profiles ? snapshotMarkdown(report) : []),
+    ...(report.profiles ? profileMarkdown(report, report.profiles) : []),
   ];
   return lines.join('\n');
 }

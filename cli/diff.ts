@@ -1,6 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { diffSnapshotFiles, renderHtml, renderMarkdown } from '../analysis';
+import {
+  diffSeriesFiles,
+  encodeGrowthPprof,
+  readProfileSeries,
+  renderHtml,
+  renderMarkdown,
+  seriesFileKind,
+} from '../analysis';
 import type { ParseProgress } from '../analysis/parse-snapshot';
 
 const PROGRESS_MIN_BYTES = 50 * 1024 * 1024;
@@ -9,6 +16,7 @@ interface DiffCommandOptions {
   readonly json?: boolean;
   readonly markdown?: boolean;
   readonly html?: string;
+  readonly pprof?: string;
   readonly top: string;
 }
 
@@ -35,27 +43,46 @@ function progressReporter(): (event: ParseProgress) => void {
   };
 }
 
-/** `heapwatch diff <s1> <s2> [s3] [--json | --markdown | --html out.html] [--top N]` */
+/** The last profile and its growth since the first, as gzipped pprof (go tool pprof, Grafana Pyroscope). */
+async function writePprof(file: string, profilePaths: string[], samplingIntervalBytes: number): Promise<void> {
+  const encoded = encodeGrowthPprof(await readProfileSeries(profilePaths), samplingIntervalBytes);
+  await writeFile(file, encoded);
+  process.stderr.write(`pprof written to ${file} (sample types samples, space, growth_samples, growth_space)\n`);
+}
+
+/** `heapwatch diff <files...> [--json | --markdown | --html out.html] [--pprof out.pb.gz] [--top N]` */
 export function registerDiffCommand(program: Command): void {
   program
     .command('diff')
-    .description('diff 2 or 3 heap snapshots of one process (oldest first): what grows and who holds it')
-    .argument('<snapshots...>', '2 or 3 .heapsnapshot files of the same process, oldest first')
+    .description(
+      'diff 2 or 3 heap snapshots and/or 2 or 3 heap profiles of one process (oldest first): what grows, ' +
+        'who holds it and where it is allocated',
+    )
+    .argument('<files...>', '2 or 3 .heapsnapshot and/or 2 or 3 .heapprofile files of the same process, oldest first')
     .option('--json', 'print the report as JSON (the contract other tools read)')
     .option('--markdown', 'print the report as Markdown (the default)')
     .option('--html <file>', 'write a self-contained HTML report to this file')
+    .option('--pprof <file>', 'write the last heap profile and its growth since the first as gzipped pprof')
     .option('--top <n>', 'how many suspects to list', '10')
     .addHelpText(
       'after',
-      '\nExample:\n  heapwatch diff s1.heapsnapshot s2.heapsnapshot s3.heapsnapshot --html report.html',
+      '\nExamples:\n' +
+        '  heapwatch diff s1.heapsnapshot s2.heapsnapshot s3.heapsnapshot --html report.html\n' +
+        '  heapwatch diff p1.heapprofile p2.heapprofile p3.heapprofile --pprof growth.pb.gz\n' +
+        '  heapwatch diff s1.heapsnapshot s2.heapsnapshot s3.heapsnapshot p1.heapprofile p2.heapprofile p3.heapprofile',
     )
-    .action(async (snapshots: string[], options: DiffCommandOptions) => {
-      if (snapshots.length < 2 || snapshots.length > 3) {
-        throw new Error(`diff takes 2 or 3 snapshots of one process, oldest first; got ${snapshots.length}`);
-      }
+    .action(async (files: string[], options: DiffCommandOptions) => {
       const formats = [options.json, options.markdown, options.html !== undefined].filter(Boolean).length;
       if (formats > 1) throw new Error('choose one of --json, --markdown or --html <file>');
-      const report = await diffSnapshotFiles(snapshots, { top: parseTop(options.top), onProgress: progressReporter() });
+      const top = parseTop(options.top);
+      const profiles = files.filter((file) => seriesFileKind(file) === 'profile');
+      if (options.pprof !== undefined && profiles.length === 0) {
+        throw new Error('--pprof needs heap profiles (.heapprofile files) among the files');
+      }
+      const report = await diffSeriesFiles(files, { top, onProgress: progressReporter() });
+      if (options.pprof !== undefined && report.profiles) {
+        await writePprof(options.pprof, profiles, report.profiles.samplingIntervalBytes);
+      }
       if (options.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else if (options.html !== undefined) {

@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { type DiffReport, diffSnapshotFiles, renderHtml, renderMarkdown } from '../analysis';
+import { diffSeriesFiles, renderHtml, renderMarkdown, type SeriesReport } from '../analysis';
 import type { SeriesAnalyzer } from '../collector/leak-report';
 import {
   type ReportSeriesDependencies,
@@ -14,8 +14,8 @@ import {
 const logger = new Logger({ serviceName: 'heapwatch-collector' });
 
 /** `analysis/` behind the collector's analyzer interface. */
-export const diffAnalyzer: SeriesAnalyzer<DiffReport> = {
-  diff: (paths, options) => diffSnapshotFiles(paths, options),
+export const diffAnalyzer: SeriesAnalyzer<SeriesReport> = {
+  diff: (paths, options) => diffSeriesFiles(paths, options),
   renderMarkdown,
   renderHtml,
   notAnalysed: (reasoning) => ({
@@ -31,7 +31,7 @@ export const diffAnalyzer: SeriesAnalyzer<DiffReport> = {
 };
 
 /** Step Functions task, last of a series (also after a failed step): report and publish. */
-export function createAnalyzeHandler(deps: ReportSeriesDependencies<DiffReport>) {
+export function createAnalyzeHandler(deps: ReportSeriesDependencies<SeriesReport>) {
   return async (input: SeriesInput): Promise<SeriesOutcome> => {
     const outcome = await reportSeries(input, deps);
     logger.info('series reported', {
@@ -39,6 +39,7 @@ export function createAnalyzeHandler(deps: ReportSeriesDependencies<DiffReport>)
       ecsService: input.service,
       taskId: input.taskId,
       snapshots: input.snapshots?.length ?? 0,
+      profiles: input.profiles?.length ?? 0,
       failed: input.failure !== undefined,
       ...outcome,
     });

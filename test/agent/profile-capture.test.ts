@@ -89,27 +89,33 @@ describe('POST /heap/profile (agent in its own process)', () => {
   });
 
   it('answers 409 busy while a snapshot is being downloaded, and 200 once it is over', async () => {
-    // Prepare: a snapshot whose client does not read yet keeps the capture lock held.
-    const snapshot = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-      const req = request(`${service.ready.adminUrl}/heap/snapshot`, {
-        method: 'POST',
-        agent: false,
-        headers: { authorization: signToken({ secret, taskId }) },
+    // Prepare: a snapshot whose client does not read yet keeps the capture lock until its last chunk is handed to
+    // the connection, so the heap must be larger than what loopback socket buffers absorb.
+    const big = await startTsxChild('test/agent/fixtures/allocating-service.ts', agentEnv({ ORDERS: '300000' }));
+    try {
+      const snapshot = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+        const req = request(`${big.ready.adminUrl}/heap/snapshot`, {
+          method: 'POST',
+          agent: false,
+          headers: { authorization: signToken({ secret, taskId }) },
+        });
+        req.on('response', resolve).on('error', reject).end();
       });
-      req.on('response', resolve).on('error', reject).end();
-    });
-    snapshot.pause();
-    // Act
-    const busy = await postProfile(service.ready.adminUrl, profileToken());
-    snapshot.resume();
-    await new Promise((resolve) => snapshot.on('end', resolve));
-    const after = await postProfile(service.ready.adminUrl, profileToken());
-    // Assess
-    expect(snapshot.statusCode).toBe(200);
-    expect(busy.status).toBe(409);
-    expect(await busy.json()).toEqual({ error: 'busy' });
-    expect(Number(busy.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(after.status).toBe(200);
+      snapshot.pause();
+      // Act
+      const busy = await postProfile(big.ready.adminUrl, profileToken());
+      snapshot.resume();
+      await new Promise((resolve) => snapshot.on('end', resolve));
+      const after = await postProfile(big.ready.adminUrl, profileToken());
+      // Assess
+      expect(snapshot.statusCode).toBe(200);
+      expect(busy.status).toBe(409);
+      expect(await busy.json()).toEqual({ error: 'busy' });
+      expect(Number(busy.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(after.status).toBe(200);
+    } finally {
+      await big.stop();
+    }
   });
 });
 

@@ -1,4 +1,12 @@
-import { type DiffReport, renderHtml, renderMarkdown, type Suspect } from '../../analysis';
+import {
+  type DiffReport,
+  type ProfileDiff,
+  type ProfileSite,
+  renderHtml,
+  renderMarkdown,
+  type SeriesReport,
+  type Suspect,
+} from '../../analysis';
 
 const HOSTILE = '<script>alert("x")</script> | `tick` & [link](http://evil.example)';
 
@@ -107,5 +115,149 @@ describe('renderMarkdown', () => {
     expect(outsideCodeSpans).not.toMatch(/[^\\]\[link\]/);
     const tableRows = markdown.split('\n').filter((line) => line.startsWith('| 2 |') && line.includes('+3000'));
     expect(tableRows[0].split(/(?<!\\)\|/)).toHaveLength(10);
+  });
+});
+
+const HOSTILE_SITE = { functionName: HOSTILE, url: 'file:///srv/<app>/pages.js', line: 12, column: 3 };
+
+function site(overrides: Partial<ProfileSite> = {}): ProfileSite {
+  return {
+    name: `${HOSTILE} (…/<app>/pages.js:12)`,
+    allocationSite: HOSTILE_SITE,
+    inApplication: true,
+    allocationStack: [`padEnd (native)`, `${HOSTILE} (file:///srv/<app>/pages.js:12:3)`],
+    stackCount: 2,
+    callees: ['RenderedPage (…/<app>/pages.js:4)'],
+    samples: [40, 200, 360],
+    bytes: [160_000, 800_000, 1_440_000],
+    sampleDelta: 320,
+    bytesDelta: 1_280_000,
+    turnover: [
+      { born: 161, died: 1 },
+      { born: 160, died: 0 },
+    ],
+    growth: 'every-interval',
+    ...overrides,
+  };
+}
+
+const profiles: ProfileDiff = {
+  verdict: 'leak',
+  reasoning: `${HOSTILE} grew in every interval.`,
+  profiles: [1, 2, 3].map((n) => ({
+    file: `/tmp/<p${n}>.heapprofile`,
+    fileBytes: 20_000,
+    samples: 100,
+    bytes: 409_600,
+  })),
+  samplingIntervalBytes: 4104,
+  captureBytes: [0, 0, 0],
+  total: {
+    samples: [100, 260, 420],
+    bytes: [409_600, 1_064_960, 1_720_320],
+    turnover: [
+      { born: 170, died: 10 },
+      { born: 165, died: 5 },
+    ],
+    growsInEveryInterval: true,
+  },
+  sites: [site(), site({ growth: 'within-noise', bytesDelta: 4096, callees: [] })],
+  threshold: {
+    siteZ: 3.2,
+    minSampleGrowth: 10,
+    totalZ: 3,
+    familyFalseAlarmRate: 0.01,
+    sitesExamined: 12,
+    minGrowthBytes: 65_536,
+  },
+};
+
+const profileReport: SeriesReport = {
+  verdict: 'leak',
+  reasoning: profiles.reasoning,
+  suspects: profiles.sites.map((entry) => ({
+    name: entry.name,
+    countDelta: entry.sampleDelta,
+    sizeDelta: entry.bytesDelta,
+    retainedSize: entry.bytes[2],
+    retainerPath: [],
+    allocationSite: entry.allocationSite,
+    allocationStack: entry.allocationStack,
+    samples: entry.samples,
+    bytes: entry.bytes,
+    growth: entry.growth,
+    growsInEveryInterval: entry.growth === 'every-interval',
+  })),
+  classGrowth: [],
+  holderGrowth: [],
+  snapshots: [],
+  minGrowthBytes: 65_536,
+  analysisMs: 12,
+  profiles,
+};
+
+const mixedReport: SeriesReport = {
+  ...report,
+  suspects: [
+    suspect({
+      allocationSite: HOSTILE_SITE,
+      allocationStack: site().allocationStack,
+      allocationEvidence: `the heap profiles show ${HOSTILE} called at this site`,
+    }),
+  ],
+  profiles,
+  verdicts: {
+    snapshots: { verdict: 'leak', reasoning: 'snapshots' },
+    profiles: { verdict: 'leak', reasoning: profiles.reasoning },
+  },
+};
+
+describe('rendering heap profiles', () => {
+  it('shows sites, stacks, the inlining caveat and the test in Markdown, escaped', () => {
+    // Act
+    const markdown = renderMarkdown(profileReport);
+    // Assess
+    expect(markdown).toMatch(/^# Heap profile diff\n/);
+    expect(markdown).not.toContain('## Snapshots');
+    expect(markdown).toContain('V8 may inline small functions; the site is the nearest frame the profile kept.');
+    expect(markdown).toMatch(/- Site: `+ .*\(file:\/\/\/srv\/<app>\/pages\.js:12:3\) `+\n/);
+    expect(markdown).toContain('born/died per interval +161/−1, +160/−0');
+    expect(markdown).toContain('samples born − died > 3.20·√(born + died) and ≥ 10');
+    expect(markdown).toContain('1. ` padEnd (native) `');
+    const outsideCodeSpans = markdown.replace(/(`+) .*? \1/g, '');
+    expect(outsideCodeSpans).not.toContain('<script>');
+    expect(outsideCodeSpans).not.toContain('<app>');
+    expect(outsideCodeSpans).not.toMatch(/[^\\]\[link\]/);
+    const rows = markdown.split('\n').filter((line) => line.startsWith('| 1 |') && line.includes('every interval'));
+    expect(rows[0].split(/(?<!\\)\|/)).toHaveLength(9);
+  });
+
+  it('shows sites and stacks in HTML, escaped, with a chart of the growth', () => {
+    // Act
+    const html = renderHtml(profileReport);
+    // Assess
+    expect(html).toContain('<title>heapwatch: heap profile diff</title>');
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('<app>');
+    expect(html).toContain('&lt;app&gt;');
+    expect(html).toContain('Live sampled bytes gained, first → last profile');
+    expect(html).toContain('V8 may inline small functions; the site is the nearest frame the profile kept.');
+    expect(html).not.toMatch(/\b(src|href)=/);
+  });
+
+  it('shows a linked snapshot suspect with its allocation site, and each verdict, in both renderings', () => {
+    // Act
+    const markdown = renderMarkdown(mixedReport);
+    const html = renderHtml(mixedReport);
+    // Assess
+    expect(markdown).toMatch(/^# Heap snapshot and profile diff\n/);
+    expect(markdown).toContain('## Snapshots');
+    expect(markdown).toContain('## Allocation sites');
+    expect(markdown).toContain('Profiles alone: **leak**');
+    expect(markdown).toContain('- Snapshot suspect(s): #1 RenderedPage');
+    expect(markdown).toMatch(/- Allocated at `+ .*pages\.js:12:3\) `+ \(the heap profiles show/);
+    expect(html).toContain('Allocated at <code>&lt;script&gt;');
+    expect(html).toContain('Snapshot suspect(s): #1 RenderedPage.');
+    expect(html).not.toContain('<script');
   });
 });

@@ -1,8 +1,15 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSnapshotSeries } from '../analysis/fixtures/write-series';
+import { decodePprof } from '../analysis/fixtures/decode-pprof';
+import { LEAKING_FUNCTIONS } from '../analysis/fixtures/leaking-lines';
+import {
+  type SeriesFiles,
+  writeProfileSeries,
+  writeSeries,
+  writeSnapshotSeries,
+} from '../analysis/fixtures/write-series';
 
 const CLI = join(__dirname, '..', '..', 'bin', 'heapwatch.js');
 
@@ -23,9 +30,21 @@ function heapwatch(...args: string[]): Promise<CliResult> {
 describe('heapwatch diff', () => {
   const dir = mkdtempSync(join(tmpdir(), 'heapwatch-cli-diff-'));
   let series: string[] = [];
+  /** Snapshots and profiles of one process. */
+  let run: SeriesFiles;
+  /** Profiles of another process. */
+  let other: string[] = [];
 
   beforeAll(async () => {
-    series = await writeSnapshotSeries('memoize', dir, 1000);
+    const subdir = (name: string) => {
+      mkdirSync(join(dir, name));
+      return join(dir, name);
+    };
+    [series, run, other] = await Promise.all([
+      writeSnapshotSeries('memoize', dir, 1000),
+      writeSeries('memoize', subdir('both'), { requestsPerPhase: 1000, kinds: 'both' }),
+      writeProfileSeries('memoize', subdir('other'), 1000),
+    ]);
   }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -88,5 +107,94 @@ describe('heapwatch diff', () => {
     expect(messages[3]).toMatch(/2 or 3 snapshots/);
     expect(messages[4]).toMatch(/--top must be a whole number/);
     for (const message of messages) expect(message).not.toMatch(/\n\s+at /);
+  });
+
+  describe('with heap profiles', () => {
+    it('prints the JSON contract with allocation sites', async () => {
+      // Act
+      const result = await heapwatch('diff', ...run.profiles, '--json', '--top', '3');
+      // Assess
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe('');
+      const report = JSON.parse(result.stdout);
+      expect(report.verdict).toBe('leak');
+      expect(report.suspects.length).toBeLessThanOrEqual(3);
+      const [top] = report.suspects;
+      expect(top).toMatchObject({ retainerPath: [], countDelta: expect.any(Number), sizeDelta: expect.any(Number) });
+      expect(top.retainedSize).toBeGreaterThan(0);
+      expect(top.allocationSite.url).toMatch(/leaky-service\.js$/);
+      expect(top.allocationSite.line).toBe(LEAKING_FUNCTIONS.memoize[top.allocationSite.functionName]);
+      expect(top.allocationStack[0]).toMatch(/^\S.* \(.*\)$/);
+      expect(report.profiles.profiles.map((profile: { file: string }) => profile.file)).toEqual(run.profiles);
+    });
+
+    it('prints Markdown, and writes HTML for snapshots and profiles together', async () => {
+      // Prepare
+      const html = join(dir, 'mixed.html');
+      // Act
+      const markdown = await heapwatch('diff', ...run.profiles);
+      const written = await heapwatch('diff', ...run.snapshots, ...run.profiles, '--html', html);
+      // Assess
+      expect(markdown.code).toBe(0);
+      expect(markdown.stdout).toMatch(/^# Heap profile diff\n/);
+      expect(markdown.stdout).toContain('**Verdict: leak**');
+      expect(markdown.stdout).toContain(
+        'V8 may inline small functions; the site is the nearest frame the profile kept.',
+      );
+      expect(written.code).toBe(0);
+      expect(written.stdout).toMatch(/^leak: Snapshots and profiles agree: leak\./);
+      const page = readFileSync(html, 'utf8');
+      expect(page).toContain('<h2>Allocation sites</h2>');
+      expect(page).toContain('renderPage.cache.__data__.string.__data__');
+      expect(page).toMatch(/Allocated at <code>[^<]*leaky-service\.js:\d+:\d+\)<\/code>/);
+    });
+
+    it('writes the growth between the first and the last profile as gzipped pprof', async () => {
+      // Prepare
+      const pprof = join(dir, 'growth.pb.gz');
+      // Act
+      const result = await heapwatch('diff', ...run.profiles, '--json', '--pprof', pprof);
+      // Assess
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout).verdict).toBe('leak');
+      expect(result.stderr).toContain(`pprof written to ${pprof}`);
+      const decoded = decodePprof(readFileSync(pprof));
+      expect(decoded.defaultSampleType).toBe('growth_space');
+      const [top] = [...decoded.samples].sort((a, b) => b.values[3] - a.values[3]);
+      expect(top.values[3]).toBeGreaterThan(100 * 1024);
+      const leaking = top.frames.filter(
+        (frame) =>
+          /leaky-service\.js$/.test(frame.file) &&
+          LEAKING_FUNCTIONS.memoize[frame.name === '(anonymous)' ? '' : frame.name] === frame.line,
+      );
+      expect(leaking.length).toBeGreaterThan(0);
+    });
+
+    it('explains bad input instead of crashing', async () => {
+      // Prepare
+      const notProfile = join(dir, 'config.heapprofile');
+      writeFileSync(notProfile, JSON.stringify({ head: 'not a call tree' }));
+      // Act
+      const results = await Promise.all([
+        heapwatch('diff', notProfile, run.profiles[1]),
+        heapwatch('diff', run.profiles[0]),
+        heapwatch('diff', ...run.profiles, run.profiles[2]),
+        heapwatch('diff', run.profiles[0], other[1]),
+        heapwatch('diff', ...series, '--pprof', join(dir, 'none.pb.gz')),
+      ]);
+      // Assess
+      const messages = results.map((result) => {
+        expect(result.code).toBe(1);
+        return result.stderr;
+      });
+      expect(messages[0]).toMatch(
+        /config\.heapprofile: not a V8 sampling heap profile \(\.heapprofile\): no "head" call tree/,
+      );
+      expect(messages[1]).toMatch(/got 0 snapshot\(s\) and 1 profile\(s\)/);
+      expect(messages[2]).toMatch(/got 0 snapshot\(s\) and 4 profile\(s\)/);
+      expect(messages[3]).toMatch(/come from different processes|is older than/);
+      expect(messages[4]).toMatch(/--pprof needs heap profiles/);
+      for (const message of messages) expect(message).not.toMatch(/\n\s+at /);
+    });
   });
 });

@@ -90,32 +90,38 @@ describe('captureToS3', () => {
   });
 
   test('waits for Retry-After and retries while another capture keeps the agent busy', async () => {
-    // Prepare: another client starts a capture and reads its body slowly
-    const competing = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-      const other = request(`${agent.url}/heap/snapshot`, {
-        method: 'POST',
-        agent: false,
-        headers: { authorization: signToken({ secret: SECRET, taskId: TASK_ID }) },
+    // Prepare: another client starts a capture and does not read its body yet. The agent unlocks once it hands the
+    // last chunk to the connection, so the snapshot must be larger than what loopback socket buffers absorb.
+    const big = await startAgentProcess({ secret: SECRET, taskId: TASK_ID, ballastMiB: 32 });
+    try {
+      const competing = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+        const other = request(`${big.url}/heap/snapshot`, {
+          method: 'POST',
+          agent: false,
+          headers: { authorization: signToken({ secret: SECRET, taskId: TASK_ID }) },
+        });
+        other.on('response', resolve).on('error', reject).end();
       });
-      other.on('response', resolve).on('error', reject).end();
-    });
-    competing.pause();
-    const waits: number[] = [];
-    const sleep = async (ms: number) => {
-      waits.push(ms);
-      competing.resume();
-      // The agent unlocks before the last byte leaves it, so the retry right after the download finds it free.
-      await finished(competing);
-    };
+      competing.pause();
+      const waits: number[] = [];
+      const sleep = async (ms: number) => {
+        waits.push(ms);
+        competing.resume();
+        // The agent unlocks before the last byte leaves it, so the retry right after the download finds it free.
+        await finished(competing);
+      };
 
-    // Act
-    const stored = await captureToS3({ ...baseOptions(), service: 'busy', sleep });
+      // Act
+      const stored = await captureToS3({ ...baseOptions(), url: big.url, service: 'busy', sleep });
 
-    // Assess
-    // The agent's Retry-After is whole seconds, at least 1
-    expect(waits.length).toBeGreaterThanOrEqual(1);
-    expect(waits.every((ms) => ms >= 1000 && ms % 1000 === 0)).toBe(true);
-    expect(await s3.listKeys('prod/busy/')).toEqual([stored.key]);
+      // Assess
+      // The agent's Retry-After is whole seconds, at least 1
+      expect(waits.length).toBeGreaterThanOrEqual(1);
+      expect(waits.every((ms) => ms >= 1000 && ms % 1000 === 0)).toBe(true);
+      expect(await s3.listKeys('prod/busy/')).toEqual([stored.key]);
+    } finally {
+      await big.kill();
+    }
   });
 
   test('fails on a sha256 mismatch (corrupted body) and leaves no object', async () => {

@@ -26,7 +26,7 @@ describe('a series through the discover, capture and analyze handlers', () => {
   beforeAll(async () => {
     [s3, agent] = await Promise.all([
       startLoopbackS3(),
-      startAgentProcess({ secret: SECRET, taskId: TASK_ID, leakPerTick: 200 }),
+      startAgentProcess({ secret: SECRET, taskId: TASK_ID, leakPerTick: 200, heapSamplingIntervalBytes: 8192 }),
     ]);
     ecsMock.on(DescribeTasksCommand).resolves({
       tasks: [fargateTask(TASK_ID, '127.0.0.1', { group: 'service:shop' })],
@@ -95,18 +95,39 @@ describe('a series through the discover, capture and analyze handlers', () => {
     expect(message).toContain(`s3://${s3.bucket}/${series.snapshots[0].key}`);
   });
 
-  test('says when snapshots are too large to analyse in Lambda and how to run the diff locally', async () => {
+  test('diagnoses from the heap profiles when the snapshots are too large for Lambda, and says how to diff them', async () => {
     // Act
     const outcome = await analyzeWith(1000)({ ...series, service: 'shop' });
 
     // Assess
-    expect(outcome).toMatchObject({ verdict: 'inconclusive', analysed: false });
+    expect(outcome).toMatchObject({ verdict: 'leak', analysed: true });
     const markdown = await readText(`prod/shop/${TASK_ID}/report.md`);
-    expect(markdown).toMatch(/Not analysed in Lambda: the largest snapshot is .*, above the 1000 B/);
+    expect(markdown).toMatch(/Snapshots not analysed in Lambda: the largest is .*, above the 1000 B/);
     expect(markdown).toContain(`aws s3 cp s3://${s3.bucket}/${series.snapshots[0].key} `);
-    expect(snsMock.commandCalls(PublishCommand)[0].args[0].input.Subject).toBe(
-      `heapwatch inconclusive: prod/shop/${TASK_ID}`,
-    );
+    expect(markdown).toContain(`aws s3 cp s3://${s3.bucket}/${series.profiles[0].key} `);
+    const report = JSON.parse(await readText(`prod/shop/${TASK_ID}/report.json`));
+    expect(report.suspects[0].allocationSite).toMatchObject({ url: expect.stringMatching(/agent-process\.ts$/) });
+    const message = snsMock.commandCalls(PublishCommand)[0].args[0].input.Message ?? '';
+    expect(message).toMatch(/allocated in: .* \(.*agent-process\.ts:\d+:\d+\)/);
+  });
+
+  test('diagnoses from heap profiles alone when every snapshot was refused, and says why', async () => {
+    // Prepare: what a series on a task without room for snapshots hands over
+    const refused = series.profiles.map((_, index) => ({
+      step: index + 1,
+      reason: 'insufficient-memory',
+      message: `task ${TASK_ID}: the agent refused: not enough memory headroom for a capture`,
+    }));
+
+    // Act
+    const outcome = await analyzeWith(2 * 1024 ** 3)({ ...series, snapshots: [], skippedSnapshots: refused });
+
+    // Assess
+    expect(outcome).toMatchObject({ verdict: 'leak', analysed: true });
+    const markdown = await readText(`prod/shop/${TASK_ID}/report.md`);
+    expect(markdown).toContain('**Snapshots skipped in 3 step(s)**, the series went on with heap profiles');
+    const message = snsMock.commandCalls(PublishCommand)[0].args[0].input.Message ?? '';
+    expect(message).toContain('snapshots skipped in 3 step(s) (insufficient-memory): diagnosed from heap profiles');
   });
 
   test('publishes a failure summary when the series broke before two snapshots', async () => {
@@ -117,7 +138,7 @@ describe('a series through the discover, capture and analyze handlers', () => {
     };
 
     // Act
-    const outcome = await analyzeWith(2 * 1024 ** 3)({ ...series, captured: 0, snapshots: [], failure });
+    const outcome = await analyzeWith(2 * 1024 ** 3)({ ...series, captured: 0, snapshots: [], profiles: [], failure });
 
     // Assess
     expect(outcome).toEqual({ verdict: 'failed', analysed: false });

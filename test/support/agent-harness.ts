@@ -24,6 +24,8 @@ export interface AgentProcessOptions {
   readonly captureMemoryFactor?: number;
   /** Leak this many `LeakedSession` objects every 20 ms into a never-evicted cache. @default 0 */
   readonly leakPerTick?: number;
+  /** The heap sampler's interval; small ones see a small leak within seconds. @default - the agent's */
+  readonly heapSamplingIntervalBytes?: number;
 }
 
 /** Starts a real agent in its own Node process on 127.0.0.1 and an ephemeral port. */
@@ -40,6 +42,9 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
       SNAPSHOT_DIR: snapshotDir,
       LEAK_PER_TICK: String(options.leakPerTick ?? 0),
       ...(options.captureMemoryFactor ? { CAPTURE_MEMORY_FACTOR: String(options.captureMemoryFactor) } : {}),
+      ...(options.heapSamplingIntervalBytes
+        ? { HEAPWATCH_HEAP_SAMPLING_INTERVAL: String(options.heapSamplingIntervalBytes) }
+        : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -33,6 +33,9 @@ void startAdminServer({
   taskId: process.env.HEAPWATCH_TASK_ID,
   snapshotDir: process.env.SNAPSHOT_DIR,
   captureMemoryFactor: process.env.CAPTURE_MEMORY_FACTOR ? Number(process.env.CAPTURE_MEMORY_FACTOR) : undefined,
+  heapSamplingIntervalBytes: process.env.HEAPWATCH_HEAP_SAMPLING_INTERVAL
+    ? Number(process.env.HEAPWATCH_HEAP_SAMPLING_INTERVAL)
+    : undefined,
   logger: {
     info: (message) => process.stderr.write(`${message}\n`),
     warn: (message) => process.stderr.write(`${message}\n`),

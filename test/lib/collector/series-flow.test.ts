@@ -123,50 +123,64 @@ describe('the synthesized state machine driving the real handlers', () => {
    */
   const SERIES_TIMEOUT_MS = 300_000;
 
-  test('captures three snapshots with Wait states in between, reports a leak and succeeds', async () => {
-    // Act
-    const run = await runAsl(definition, request, invoker(SECRET), wait);
+  test(
+    'captures three snapshots with Wait states in between, reports a leak and succeeds',
+    async () => {
+      // Act
+      const run = await runAsl(definition, request, invoker(SECRET), wait);
 
-    // Assess
-    expect(run.status).toBe('SUCCEEDED');
-    expect(run.visited.filter((state) => state === 'CaptureSnapshot')).toHaveLength(3);
-    expect(run.visited.filter((state) => state === 'WaitBetweenSnapshots')).toHaveLength(2);
-    expect(run.output).toMatchObject({ captured: 3, report: { verdict: 'leak', analysed: true } });
-    expect(await s3Server.listKeys(`prod/shop/${TASK_ID}/report`)).toHaveLength(3);
-    expect(snsMock.commandCalls(PublishCommand)[0].args[0].input.Subject).toBe(`heapwatch leak: prod/shop/${TASK_ID}`);
-  }, SERIES_TIMEOUT_MS);
-
-  test('a failed capture still reaches the analysis, which publishes the error, and the execution fails', async () => {
-    // Act
-    const run = await runAsl(definition, request, invoker('x'.repeat(40)), wait);
-
-    // Assess
-    expect(run).toMatchObject({ status: 'FAILED', error: 'CaptureError' });
-    expect(run.visited.slice(-4)).toEqual(['CaptureSnapshot', 'AnalyzeSeries', 'SeriesOutcome', 'SeriesFailed']);
-    const message = snsMock.commandCalls(PublishCommand)[0].args[0].input.Message;
-    expect(message).toMatch(/failed: task f10f10f10f10f10f10f10f10f10f10f1: 401 bad-signature/);
-  }, SERIES_TIMEOUT_MS);
-
-  test('a failing analysis is published straight to the report topic', async () => {
-    // Prepare: the first snapshot is damaged in S3 before the analysis reads it
-    const damage = async (state: SeriesState) => {
-      const [first] = state.snapshots;
-      await s3Server.client.send(
-        new PutObjectCommand({ Bucket: first.bucket, Key: first.key, Body: 'not a snapshot' }),
+      // Assess
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.visited.filter((state) => state === 'CaptureSnapshot')).toHaveLength(3);
+      expect(run.visited.filter((state) => state === 'WaitBetweenSnapshots')).toHaveLength(2);
+      expect(run.output).toMatchObject({ captured: 3, report: { verdict: 'leak', analysed: true } });
+      expect(await s3Server.listKeys(`prod/shop/${TASK_ID}/report`)).toHaveLength(3);
+      expect(snsMock.commandCalls(PublishCommand)[0].args[0].input.Subject).toBe(
+        `heapwatch leak: prod/shop/${TASK_ID}`,
       );
-    };
+    },
+    SERIES_TIMEOUT_MS,
+  );
 
-    // Act
-    const run = await runAsl(definition, request, invoker(SECRET, damage), wait);
+  test(
+    'a failed capture still reaches the analysis, which publishes the error, and the execution fails',
+    async () => {
+      // Act
+      const run = await runAsl(definition, request, invoker('x'.repeat(40)), wait);
 
-    // Assess
-    expect(run.status).toBe('FAILED');
-    expect(run.visited.filter((state) => state === 'CaptureSnapshot')).toHaveLength(3);
-    expect(run.visited.slice(-3)).toEqual(['AnalyzeSeries', 'PublishAnalysisFailure', 'AnalysisFailed']);
-    expect(run.cause).toMatch(/not a valid V8 heap snapshot/);
-    expect(published[0].parameters).toMatchObject({
-      TopicArn: 'report-topic',
-      'Message.$': expect.stringMatching(/^States.Format/),
-    });
-  }, SERIES_TIMEOUT_MS);
+      // Assess
+      expect(run).toMatchObject({ status: 'FAILED', error: 'CaptureError' });
+      expect(run.visited.slice(-4)).toEqual(['CaptureSnapshot', 'AnalyzeSeries', 'SeriesOutcome', 'SeriesFailed']);
+      const message = snsMock.commandCalls(PublishCommand)[0].args[0].input.Message;
+      expect(message).toMatch(/failed: task f10f10f10f10f10f10f10f10f10f10f1: 401 bad-signature/);
+    },
+    SERIES_TIMEOUT_MS,
+  );
+
+  test(
+    'a failing analysis is published straight to the report topic',
+    async () => {
+      // Prepare: the first snapshot is damaged in S3 before the analysis reads it
+      const damage = async (state: SeriesState) => {
+        const [first] = state.snapshots;
+        await s3Server.client.send(
+          new PutObjectCommand({ Bucket: first.bucket, Key: first.key, Body: 'not a snapshot' }),
+        );
+      };
+
+      // Act
+      const run = await runAsl(definition, request, invoker(SECRET, damage), wait);
+
+      // Assess
+      expect(run.status).toBe('FAILED');
+      expect(run.visited.filter((state) => state === 'CaptureSnapshot')).toHaveLength(3);
+      expect(run.visited.slice(-3)).toEqual(['AnalyzeSeries', 'PublishAnalysisFailure', 'AnalysisFailed']);
+      expect(run.cause).toMatch(/not a valid V8 heap snapshot/);
+      expect(published[0].parameters).toMatchObject({
+        TopicArn: 'report-topic',
+        'Message.$': expect.stringMatching(/^States.Format/),
+      });
+    },
+    SERIES_TIMEOUT_MS,
+  );
 });
