@@ -101,11 +101,17 @@ async function profilesPart(snapshotDir: string): Promise<ProfileVsSnapshot[]> {
   return results;
 }
 
+/**
+ * Both sides run the agent, so only the sampler differs; neither is scraped while measured (the scraper reaches one
+ * side only, and its cost would land on that side). BENCH_SCRAPE=1 scrapes the sampling side anyway.
+ */
 async function samplingPart(): Promise<Record<string, ThroughputResult>> {
+  process.env.BENCH_SCRAPE ??= '0';
   const results: Record<string, ThroughputResult> = {};
   for (const interval of SAMPLING_INTERVALS) {
-    console.log(`### Throughput: agent sampling every ${interval / 1024} KiB vs the same agent with sampling off\n`);
     const result = await measureThroughput(secret, undefined, undefined, undefined, {
+      subjectLabel: `agent sampling every ${interval / 1024} KiB`,
+      referenceLabel: 'agent with sampling off',
       subject: { BENCH_WITH_AGENT: '1', BENCH_HEAP_SAMPLING_INTERVAL: String(interval) },
       reference: { BENCH_WITH_AGENT: '1', BENCH_HEAP_SAMPLING: 'off' },
     });

@@ -51,6 +51,7 @@ export interface ThroughputResult {
   readonly failedScrapes: number;
   /** Scrapes of each agent before its app was loaded (BENCH_SCRAPES_BEFORE_LOAD). */
   readonly scrapesBeforeLoad: number;
+  readonly labels: { readonly subject: string; readonly reference: string };
 }
 
 interface ScrapeCounts {
@@ -150,13 +151,21 @@ async function loadBoth(subject: string, reference: string, seconds: number) {
  */
 /** The demo child's environment for each side of the measured ("agent") pairs; control pairs are two bare twins. */
 export interface PairSides {
+  /** What the comparison is, for the report: e.g. `the agent` / `no agent`. */
+  readonly subjectLabel: string;
+  readonly referenceLabel: string;
   readonly subject: Record<string, string>;
   readonly reference: Record<string, string>;
 }
 
 const BARE = { BENCH_WITH_AGENT: '0' };
 /** The default comparison: the demo with its agent against the same app without it. */
-export const AGENT_VS_BARE: PairSides = { subject: { BENCH_WITH_AGENT: '1' }, reference: BARE };
+export const AGENT_VS_BARE: PairSides = {
+  subjectLabel: 'with agent',
+  referenceLabel: 'without',
+  subject: { BENCH_WITH_AGENT: '1' },
+  reference: BARE,
+};
 
 export async function measureThroughput(
   secret: string,
@@ -275,5 +284,6 @@ export async function measureThroughput(
     scrapeIntervalSeconds: interval,
     ...counts,
     scrapesBeforeLoad: scrapesBeforeLoad(),
+    labels: { subject: sides.subjectLabel, reference: sides.referenceLabel },
   };
 }
