@@ -21,6 +21,26 @@ describe('heapwatch sign', () => {
     });
   });
 
+  it('signs for the heap-profile action when asked, and only for it', async () => {
+    const { stdout } = await run(process.execPath, [cli, 'sign', '--task', 'task-9', '--action', 'heap-profile'], {
+      env: { ...process.env, HEAPWATCH_SECRET: secret },
+    });
+
+    const header = stdout.trim();
+    expect(verifyToken(header, { secrets: [secret], taskId: 'task-9', action: 'heap-profile' })).toMatchObject({
+      ok: true,
+    });
+    expect(verifyToken(header, { secrets: [secret], taskId: 'task-9' })).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
+    await expect(
+      run(process.execPath, [cli, 'sign', '--task', 't', '--action', 'heap-dump'], {
+        env: { ...process.env, HEAPWATCH_SECRET: secret },
+      }),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('--action "heap-dump" is unknown') });
+  });
+
   it('explains a missing secret and a bad lifetime without a stack trace', async () => {
     const env = { ...process.env };
     delete env.HEAPWATCH_SECRET;

@@ -10,6 +10,8 @@ import { processAlive } from '../support/process-alive';
  */
 
 const root = resolve(__dirname, '../..');
+/** The demo's memoize leak: `cachedRecommendations(\`${request.path}|${request.requestId}\`, …)` on line 16. */
+const LEAKING_FILE = expect.stringMatching(/demo\/src\/leaks\/memoize\.ts$/);
 
 interface DrillRun {
   readonly code: number | null;
@@ -64,18 +66,54 @@ describe('npm run drill (shortened)', () => {
 
     const run = await done;
 
-    expect(run.stderr).toContain('5/6 capturing 3 snapshots');
+    expect(run.stderr).toContain('5/6 capturing 3 steps');
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.verdict).toBe('leak');
     expect(report.suspects[0].path).toMatch(/cachedRecommendations\.cache\.__data__/);
+    // The line that leaks: the memoized call keyed by the request id.
+    expect(report.suspects).toContainEqual(
+      expect.objectContaining({ allocationSite: expect.objectContaining({ url: LEAKING_FILE, line: 16 }) }),
+    );
     expect(report.drill.snapshots).toHaveLength(3);
+    expect(report.drill.profiles).toHaveLength(3);
     for (const file of ['report.html', 'report.json', 'report.md']) expect(existsSync(join(outDir, file))).toBe(true);
     expect(readdirSync(outDir).filter((name) => name.endsWith('.heapsnapshot'))).toHaveLength(3);
+    expect(readdirSync(outDir).filter((name) => name.endsWith('.heapprofile'))).toHaveLength(3);
     const demoPid = Number(/demo pid (\d+)/.exec(run.stderr)?.[1]);
     const prometheusUrl = /Prometheus at (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stderr)?.[1] ?? '';
     expect(processAlive(demoPid)).toBe(false);
     expect(await answers(`${prometheusUrl}/-/ready`)).toBe(false);
+  }, 240_000);
+
+  it('names the leaking line from heap profiles alone when the task has no room for snapshots', async () => {
+    const { child, done } = startDrill([
+      '--quick',
+      '--json',
+      '--leak',
+      'memoize',
+      '--task-memory',
+      '256',
+      '--out',
+      outDir,
+    ]);
+    started.push(child);
+
+    const run = await done;
+
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/snapshot 1\/3 refused: .*not enough memory headroom/);
+    expect(run.stderr).toContain('snapshots refused in 3 of 3 steps: diagnosed from heap profiles');
+    const report = JSON.parse(run.stdout);
+    expect(report.verdict).toBe('leak');
+    expect(report.suspects[0].allocationSite).toMatchObject({ url: LEAKING_FILE, line: 16 });
+    expect(report.drill.snapshots).toEqual([]);
+    expect(report.drill.skippedSnapshots.map((skipped: { reason: string }) => skipped.reason)).toEqual([
+      'insufficient-memory',
+      'insufficient-memory',
+      'insufficient-memory',
+    ]);
+    expect(readdirSync(outDir).filter((name) => name.endsWith('.heapsnapshot'))).toEqual([]);
   }, 240_000);
 
   it('stops the demo and Prometheus on Ctrl-C and exits non-zero', async () => {
