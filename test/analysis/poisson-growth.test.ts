@@ -1,16 +1,8 @@
 import { grewBeyondNoise, growsInEveryInterval, siteZ, upperNormalQuantile } from '../../analysis/poisson-growth';
+import { seededRandom } from '../support/seeded-random';
 
-/** A seeded generator (mulberry32), so the simulations below are the same on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so the simulations below are the same on every run. */
+const random = seededRandom;
 
 function poisson(mean: number, next: () => number): number {
   const limit = Math.exp(-mean);

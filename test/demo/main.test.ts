@@ -17,7 +17,9 @@ describe('npm run demo (demo/src/main.ts)', () => {
       // Assess
       expect(child.ready).toMatchObject({ event: 'listening', leak: 'none', taskId: 'demo-task' });
       expect(child.ready.snapshots).toMatch(/disabled \(HEAPWATCH_SECRET not set\)/);
-      expect(child.output()).toMatch(/HEAPWATCH_SECRET is not set, so POST \/heap\/snapshot and \/heap\/profile answer 503/);
+      expect(child.output()).toMatch(
+        /HEAPWATCH_SECRET is not set, so POST \/heap\/snapshot and \/heap\/profile answer 503/,
+      );
       expect([snapshot.status, await snapshot.json()]).toEqual([503, { error: 'disabled' }]);
       expect(home.status).toBe(200);
     } finally {

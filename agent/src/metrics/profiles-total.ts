@@ -1,4 +1,5 @@
-import { Counter, type Registry } from 'prom-client';
+import type { Counter, Registry } from 'prom-client';
+import { registerResultsCounter } from './results-counter';
 
 export const PROFILES_TOTAL_METRIC = 'heapwatch_profiles_total';
 
@@ -9,14 +10,10 @@ export type ProfileResult = (typeof PROFILE_RESULTS)[number];
 export type ProfileCounter = Counter<'result'>;
 
 export function registerProfilesTotal(registry: Registry): ProfileCounter {
-  const existing = registry.getSingleMetric(PROFILES_TOTAL_METRIC);
-  if (existing) return existing as ProfileCounter;
-  const counter = new Counter({
-    name: PROFILES_TOTAL_METRIC,
-    help: 'Heap profile requests by result: ok, failed, or why one was refused.',
-    labelNames: ['result'],
-    registers: [registry],
-  });
-  for (const result of PROFILE_RESULTS) counter.inc({ result }, 0);
-  return counter;
+  return registerResultsCounter(
+    registry,
+    PROFILES_TOTAL_METRIC,
+    'Heap profile requests by result: ok, failed, or why one was refused.',
+    PROFILE_RESULTS,
+  );
 }

@@ -1,17 +1,7 @@
 import { signToken } from '@heapwatch/agent/protocol';
 import type { RawExchange } from './raw-http';
 
-/** A small seeded PRNG, so a failing case can be reproduced. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../support/seeded-random';
 
 function randomText(random: () => number, length: number, alphabet: string): string {
   let text = '';
