@@ -76,12 +76,12 @@ function parseOnly(args: readonly string[]): Part | undefined {
 /** Heap sizes of the profile-vs-snapshot part, in MiB (BENCH_PROFILE_HEAPS=100,1024). */
 const PROFILE_HEAPS = (process.env.BENCH_PROFILE_HEAPS ?? '100,1024').split(',').map(Number);
 /** Sampling intervals the sampling part compares with sampling off, in bytes (BENCH_SAMPLING_INTERVALS). */
-const SAMPLING_INTERVALS = (process.env.BENCH_SAMPLING_INTERVALS ?? '524288,65536').split(',').map(Number);
+const SAMPLING_INTERVALS = (process.env.BENCH_SAMPLING_INTERVALS ?? '2097152,524288').split(',').map(Number);
 
 async function profilesPart(snapshotDir: string): Promise<ProfileVsSnapshot[]> {
   const results: ProfileVsSnapshot[] = [];
   for (const targetMiB of PROFILE_HEAPS) results.push(await measureProfileVsSnapshot(targetMiB, secret, snapshotDir));
-  console.log('### Heap profile vs snapshot of the same heap (sampling interval: the agent default, 512 KiB)\n');
+  console.log('### Heap profile vs snapshot of the same heap (sampling interval: the agent default, 2 MiB)\n');
   console.log(
     '| heapUsed | objects | profile: pause / total | profile size (samples) | profile peak RSS growth | snapshot: pause | snapshot size | snapshot peak RSS growth | pause ratio | memory ratio |',
   );

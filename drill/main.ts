@@ -23,7 +23,7 @@ const PAGES = ['/', '/products/42'];
 const STEP_COUNT = 3;
 /**
  * The drill compresses a leak of hours into a minute, as its alert windows do: its demo samples every 32 KiB, so the
- * few MB a step adds are hundreds of samples (the agent's default, 512 KiB, suits leaks of MB per minute).
+ * few MB a step adds are hundreds of samples (the agent's default, 2 MiB, suits leaks of tens of MB per interval).
  */
 const DRILL_HEAP_SAMPLING_INTERVAL_BYTES = 32 * 1024;
 

@@ -53,7 +53,7 @@ export async function adminServerOptionsFromEnv(
     heapSamplingIntervalBytes: optionalNumber(
       env,
       'HEAPWATCH_HEAP_SAMPLING_INTERVAL',
-      'use a number of bytes such as 524288',
+      'use a number of bytes such as 2097152',
     ),
     logger: options.logger,
   };

@@ -33,7 +33,7 @@ export interface AdminHandlerOptions extends HeadroomOptions {
    * @default true
    */
   readonly heapSampling?: boolean;
-  /** Average bytes allocated between two samples. @default 524288 (512 KiB; see docs/agent.md "Heap profiles") */
+  /** Average bytes allocated between two samples. @default 2097152 (2 MiB; see docs/agent.md "Heap profiles") */
   readonly heapSamplingIntervalBytes?: number;
   /** Prefix of the admin paths, e.g. '/_heapwatch' when mounted in an app. @default '' */
   readonly pathPrefix?: string;
@@ -89,7 +89,7 @@ export function validateHandlerOptions(options: AdminHandlerOptions): void {
   if (interval !== undefined && !(Number.isInteger(interval) && interval >= 1024 && interval <= 2 ** 30)) {
     throw new Error(
       `heapSamplingIntervalBytes (HEAPWATCH_HEAP_SAMPLING_INTERVAL) ${interval} is invalid: use a whole number of ` +
-        'bytes from 1024 to 1073741824, such as 524288',
+        'bytes from 1024 to 1073741824, such as 2097152',
     );
   }
   const prefix = options.pathPrefix ?? '';

@@ -1,6 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { adminServerOptionsFromEnv, resolveTaskId, taskIdFromArn, taskIdFromHostname } from '@heapwatch/agent';
+import {
+  adminServerOptionsFromEnv,
+  resolveTaskId,
+  startAdminServerFromEnv,
+  taskIdFromArn,
+  taskIdFromHostname,
+} from '@heapwatch/agent';
 import { silentLogger } from './helpers/silent-logger';
 
 /** A loopback stand-in for the ECS task metadata endpoint v4. */
@@ -34,8 +40,12 @@ describe('adminServerOptionsFromEnv', () => {
       HEAPWATCH_SNAPSHOT_DIR: '/var/tmp/heapwatch',
       HEAPWATCH_CAPTURE_MEMORY_FACTOR: '8.5',
       HEAPWATCH_CAPTURE_DISK_FACTOR: '2',
+      HEAPWATCH_HEAP_SAMPLING: 'OFF',
+      HEAPWATCH_HEAP_SAMPLING_INTERVAL: '65536',
     });
     expect(options).toMatchObject({
+      heapSampling: false,
+      heapSamplingIntervalBytes: 65536,
       secret: 'current',
       previousSecret: 'previous',
       taskId: 'task-9',
@@ -56,6 +66,17 @@ describe('adminServerOptionsFromEnv', () => {
     );
     await expect(adminServerOptionsFromEnv({ HEAPWATCH_ADMIN_PORT: '70000', HEAPWATCH_TASK_ID: 't' })).rejects.toThrow(
       /HEAPWATCH_ADMIN_PORT 70000 is invalid/,
+    );
+  });
+
+  it('names a bad heap sampling switch or interval with the fix', async () => {
+    await expect(adminServerOptionsFromEnv({ HEAPWATCH_HEAP_SAMPLING: 'yes', HEAPWATCH_TASK_ID: 't' })).rejects.toThrow(
+      'HEAPWATCH_HEAP_SAMPLING="yes" is invalid: use on or off',
+    );
+    await expect(
+      startAdminServerFromEnv({ HEAPWATCH_HEAP_SAMPLING_INTERVAL: '12', HEAPWATCH_TASK_ID: 't' }),
+    ).rejects.toThrow(
+      /heapSamplingIntervalBytes \(HEAPWATCH_HEAP_SAMPLING_INTERVAL\) 12 is invalid: use a whole number of bytes from 1024/,
     );
   });
 

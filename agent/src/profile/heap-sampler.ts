@@ -1,7 +1,7 @@
 import { Session } from 'node:inspector';
 
 /** The sampling interval when none is configured: see docs/agent.md "Heap profiles" for the measurement. */
-export const DEFAULT_HEAP_SAMPLING_INTERVAL_BYTES = 512 * 1024;
+export const DEFAULT_HEAP_SAMPLING_INTERVAL_BYTES = 2 * 1024 * 1024;
 
 /** V8's `HeapProfiler.SamplingHeapProfile`, as `.heapprofile` files hold it. */
 export interface SamplingHeapProfile {
