@@ -135,20 +135,6 @@ async function loadBoth(subject: string, reference: string, seconds: number) {
   return totals as { subject: LoadTotals; reference: LoadTotals };
 }
 
-/**
- * The demo with its agent vs the same app alone. Measured in pairs of fresh processes that share one pinned core and
- * are loaded at the same moment by two autocannon instances on the other core, so the host's noise (this is a shared
- * VM: a 2 s window varies by ±20 %) hits both sides alike, and the pair's ratio is taken over the same seconds. The
- * Linux scheduler gives two busy processes equal CPU time, so the request ratio is the per-request cost ratio; CPU per
- * request (schedstat) is reported beside it. A process also has a speed of its own (identical twins came out between
- * 0.96 and 1.01 pair by pair), so the benchmark uses many fresh pairs, alternates which side is forked first, and
- * runs control pairs of two agent-less twins in between to show that spread. The agent's /metrics is scraped from
- * its own process on the load core, as Prometheus does: a scraper inside the load generator's event loop slowed the
- * load only while the agent was loaded (82.6 % in an earlier version of this benchmark). The warm-up runs with the
- * scrapes on, as it did when the admin server still shared the app's isolate: its first ~10 scrapes made V8
- * deoptimise ~40 of Node's http functions the two servers shared, and a measurement that started with them paid
- * that one-off cost (97.2 % with an 8 s warm-up). The admin server now has its own thread (agent/admin-thread.ts).
- */
 /** The demo child's environment for each side of the measured ("agent") pairs; control pairs are two bare twins. */
 export interface PairSides {
   /** What the comparison is, for the report: e.g. `the agent` / `no agent`. */
@@ -167,6 +153,18 @@ export const AGENT_VS_BARE: PairSides = {
   reference: BARE,
 };
 
+/**
+ * The demo with its agent vs the same app alone. Measured in pairs of fresh processes that share one pinned core and
+ * are loaded at the same moment by two autocannon instances on the other core, so the host's noise (this is a shared
+ * VM: a 2 s window varies by ±20 %) hits both sides alike, and the pair's ratio is taken over the same seconds. The
+ * Linux scheduler gives two busy processes equal CPU time, so the request ratio is the per-request cost ratio; CPU per
+ * request (schedstat) is reported beside it. A process also has a speed of its own (identical twins came out between
+ * 0.96 and 1.01 pair by pair), so the benchmark uses many fresh pairs, alternates which side is forked first, and
+ * runs control pairs of two agent-less twins in between to show that spread. The agent's /metrics is scraped from
+ * its own process on the load core, as Prometheus does: a scraper inside the load generator's event loop would slow
+ * the load generator only while the agent is loaded. The warm-up runs with the scrapes on, so a one-off cost of the
+ * first scrapes is paid before the measurement starts.
+ */
 export async function measureThroughput(
   secret: string,
   pairsPerKind = Number(process.env.BENCH_PAIRS ?? 6),
@@ -220,8 +218,8 @@ export async function measureThroughput(
           });
         await loadBoth(subject.ready.siteUrl, reference.ready.siteUrl, warmupSeconds);
         const before = { subject: cpuRunMsOf(subject.child.pid!), reference: cpuRunMsOf(reference.child.pid!) };
-        // BENCH_SCRAPE_ONLY_IN_WARMUP=1: does a cost outlast the scrapes? (README: ~2 % after one /metrics scrape until the
-        // agent collected its registry at start, sixth session)
+        // BENCH_SCRAPE_ONLY_IN_WARMUP=1: does a cost outlast the scrapes? (see docs/agent.md, why the registry is
+        // collected at start)
         if (scraping && process.env.BENCH_SCRAPE_ONLY_IN_WARMUP === '1')
           await ask<ScrapeCounts>(scraper!.child, 'pause');
         const countsBefore = scraping ? await ask<ScrapeCounts>(scraper!.child, 'counts') : counts;
