@@ -63,7 +63,13 @@ export function formatStack(framesRootFirst: readonly CallFrame[]): string[] {
 /** Node's snapshot writers: V8 caches what it computes for a snapshot (e.g. script line ends) on the heap. */
 const CAPTURE_FUNCTIONS = new Set(['writeHeapSnapshot', 'getHeapSnapshot']);
 
-/** True for allocations a heap snapshot made: the capture's own, not the service's. */
+/** The agent's own profile code (moving frames to their original sources fills Node's source map cache). */
+const AGENT_PROFILE_CODE = /(?:@heapwatch\/agent\/dist\/cjs|agent\/src)\/profile\//;
+
+/** True for allocations a capture made (a heap snapshot, or the agent preparing a profile): not the service's. */
 export function isCaptureStack(frames: readonly CallFrame[]): boolean {
-  return frames.some((frame) => frame.url === 'node:v8' && CAPTURE_FUNCTIONS.has(frame.functionName));
+  return frames.some(
+    (frame) =>
+      (frame.url === 'node:v8' && CAPTURE_FUNCTIONS.has(frame.functionName)) || AGENT_PROFILE_CODE.test(frame.url),
+  );
 }
