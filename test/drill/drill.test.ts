@@ -10,8 +10,13 @@ import { processAlive } from '../support/process-alive';
  */
 
 const root = resolve(__dirname, '../..');
-/** The demo's memoize leak: `cachedRecommendations(\`${request.path}|${request.requestId}\`, …)` on line 16. */
-const LEAKING_FILE = expect.stringMatching(/demo\/src\/leaks\/memoize\.ts$/);
+/**
+ * The demo's memoize leak: the memoized function (line 13) called with a key that holds the request id (line 16).
+ * Which of the two the profile keeps depends on what V8 inlined, which differs between Node versions.
+ */
+function isLeakingSite(site: { url: string; line: number } | undefined): boolean {
+  return site !== undefined && /demo\/src\/leaks\/memoize\.ts$/.test(site.url) && [13, 16].includes(site.line);
+}
 
 interface DrillRun {
   readonly code: number | null;
@@ -72,9 +77,10 @@ describe('npm run drill (shortened)', () => {
     expect(report.verdict).toBe('leak');
     expect(report.suspects[0].path).toMatch(/cachedRecommendations\.cache\.__data__/);
     // The line that leaks: the memoized call keyed by the request id.
-    expect(report.suspects).toContainEqual(
-      expect.objectContaining({ allocationSite: expect.objectContaining({ url: LEAKING_FILE, line: 16 }) }),
+    const sites = report.suspects.map(
+      (suspect: { allocationSite?: { url: string; line: number } }) => suspect.allocationSite,
     );
+    expect(sites.filter(isLeakingSite)).not.toEqual([]);
     expect(report.drill.snapshots).toHaveLength(3);
     expect(report.drill.profiles).toHaveLength(3);
     for (const file of ['report.html', 'report.json', 'report.md']) expect(existsSync(join(outDir, file))).toBe(true);
@@ -106,7 +112,10 @@ describe('npm run drill (shortened)', () => {
     expect(run.stderr).toContain('snapshots refused in 3 of 3 steps: diagnosed from heap profiles');
     const report = JSON.parse(run.stdout);
     expect(report.verdict).toBe('leak');
-    expect(report.suspects[0].allocationSite).toMatchObject({ url: LEAKING_FILE, line: 16 });
+    expect([report.suspects[0].allocationSite, isLeakingSite(report.suspects[0].allocationSite)]).toEqual([
+      expect.anything(),
+      true,
+    ]);
     expect(report.drill.snapshots).toEqual([]);
     expect(report.drill.skippedSnapshots.map((skipped: { reason: string }) => skipped.reason)).toEqual([
       'insufficient-memory',
