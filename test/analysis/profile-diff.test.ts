@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diffProfileFiles, isSiteSuspect, type SiteSuspect } from '../../analysis';
@@ -125,8 +125,16 @@ describe('diffProfileFiles on real leaks', () => {
     const truncated = join(dir, 'truncated.heapprofile');
     writeFileSync(truncated, '{"head":{"callFrame":');
     // Act / Assess
-    await expect(diffProfileFiles([memoizeFirst, timersSecond])).rejects.toThrow(/come from different processes/);
-    await expect(diffProfileFiles([second, first])).rejects.toThrow(/is older than/);
+    await expect(diffProfileFiles([memoizeFirst, timersSecond])).rejects.toThrow(
+      /come from different processes|or from another process/,
+    );
+    // Named as the agent names them, the files tell their order.
+    const named = [first, second].map((file, index) => {
+      const copy = join(dir, `task-1-2026-12-06T01-0${index}-00.000Z.heapprofile`);
+      copyFileSync(file, copy);
+      return copy;
+    });
+    await expect(diffProfileFiles([named[1], named[0]])).rejects.toThrow(/is older than/);
     await expect(diffProfileFiles([first])).rejects.toThrow(/2 or 3 heap profiles/);
     await expect(diffProfileFiles([first, second, third, third])).rejects.toThrow(/2 or 3 heap profiles/);
     await expect(diffProfileFiles([notProfile, first])).rejects.toThrow(
