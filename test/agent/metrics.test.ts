@@ -81,6 +81,45 @@ describe('GET /metrics', () => {
     agent.close();
   });
 
+  it('holds every heap space, external memory, ArrayBuffers and RSS as measured after the last major GC', async () => {
+    // Prepare
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const agent = createAgentMetrics({ collectDefaultMetrics: false });
+    const read = async () => {
+      const samples = parsePrometheusText(await agent.registry.metrics());
+      return {
+        largeObjects: sampleValue(samples, 'heapwatch_heap_space_after_gc_bytes', { space: 'large_object' }) ?? 0,
+        old: sampleValue(samples, 'heapwatch_heap_space_after_gc_bytes', { space: 'old' }) ?? 0,
+        external: sampleValue(samples, 'heapwatch_memory_after_gc_bytes', { type: 'external' }) ?? 0,
+        arrayBuffers: sampleValue(samples, 'heapwatch_memory_after_gc_bytes', { type: 'array_buffers' }) ?? 0,
+        rss: sampleValue(samples, 'heapwatch_memory_after_gc_bytes', { type: 'rss' }) ?? 0,
+      };
+    };
+    gc();
+    const before = await readingAfter(read, (reading) => reading.rss > 0);
+    // Act: 32 MiB of doubles (one large object) and a 32 MiB Buffer (off the heap), kept until the next GC
+    let retained: [number[], Buffer] | undefined = [
+      new Array<number>(4 * 1_048_576).fill(0.5),
+      Buffer.alloc(32 * 1_048_576, 1),
+    ];
+    gc();
+    const grown = await readingAfter(read, (reading) => reading.arrayBuffers >= before.arrayBuffers + 32 * 1_048_576);
+    retained = undefined;
+    gc();
+    const freed = await readingAfter(read, (reading) => reading.arrayBuffers < grown.arrayBuffers - 16 * 1_048_576);
+    // Assess
+    expect(retained).toBeUndefined();
+    expect(grown.largeObjects - before.largeObjects).toBeGreaterThanOrEqual(32 * 1_048_576);
+    expect(grown.arrayBuffers - before.arrayBuffers).toBeGreaterThanOrEqual(32 * 1_048_576);
+    // External memory includes the ArrayBuffers (V8 lowers it lazily when they are freed, so only the sum is exact).
+    expect(grown.external).toBeGreaterThanOrEqual(grown.arrayBuffers);
+    expect(freed.largeObjects).toBeLessThan(grown.largeObjects - 16 * 1_048_576);
+    expect(freed.arrayBuffers).toBeLessThan(grown.arrayBuffers - 16 * 1_048_576);
+    expect(grown.old).toBeGreaterThan(0);
+    agent.close();
+  });
+
   it('reads the cgroup at scrape time and leaves out the limit when unlimited', async () => {
     // Prepare
     const cgroup = await fakeCgroup({ 'memory.max': 'max', 'memory.current': '1000' });
@@ -168,4 +207,15 @@ async function majorGcsAfter(count: number, majorGcs: () => Promise<number>, fro
     seen = await majorGcs();
   }
   return seen;
+}
+
+/** The first reading that satisfies `done`, or the last one after 10 s: GC entries reach observers after the GC. */
+async function readingAfter<T>(read: () => Promise<T>, done: (reading: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  let reading = await read();
+  while (!done(reading) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    reading = await read();
+  }
+  return reading;
 }

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { type CgroupPaths, ContainerMemoryReader } from '../cgroup-memory';
+import { registerAfterGcGauges } from './after-gc';
 import { registerContainerMemoryLimit } from './container-memory-limit';
 import { registerContainerMemoryUsage } from './container-memory-usage';
 import { registerDefaultMetrics } from './default-metrics';
@@ -7,6 +8,7 @@ import { registerHeapSizeLimit } from './heap-size-limit';
 import { type ProfileCounter, registerProfilesTotal } from './profiles-total';
 import { registerSnapshotsTotal, type SnapshotCounter } from './snapshots-total';
 
+export * from './after-gc';
 export * from './container-memory-limit';
 export * from './container-memory-usage';
 export * from './gc-duration';
@@ -34,16 +36,17 @@ export interface AgentMetrics {
   readonly registry: Registry;
   readonly snapshots: SnapshotCounter;
   readonly profiles: ProfileCounter;
-  /** Stops the GC observer (the metrics stay registered). */
+  /** Stops the GC observers (the metrics stay registered). */
   close(): void;
 }
 
 export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetrics {
   const registry = options.registry ?? new Registry();
-  const close =
+  const closeDefaultMetrics =
     (options.collectDefaultMetrics ?? true)
       ? registerDefaultMetrics(registry, { activeHandleMetrics: options.activeHandleMetrics ?? false })
       : () => undefined;
+  const closeAfterGc = registerAfterGcGauges(registry);
   registerHeapSizeLimit(registry);
   const memory = new ContainerMemoryReader(options);
   registerContainerMemoryLimit(registry, memory);
@@ -52,6 +55,9 @@ export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetr
     registry,
     snapshots: registerSnapshotsTotal(registry),
     profiles: registerProfilesTotal(registry),
-    close,
+    close: () => {
+      closeDefaultMetrics();
+      closeAfterGc();
+    },
   };
 }
