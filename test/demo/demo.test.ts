@@ -40,7 +40,7 @@ describe('startDemo', () => {
   });
 
   it('exports the leak registry and runs every leak', async () => {
-    expect(leakNames).toEqual(['none', 'memoize', 'listeners', 'request-log']);
+    expect(leakNames).toEqual(['none', 'memoize', 'listeners', 'request-log', 'buffers']);
     expect(() => findLeak('mystery')).toThrow(
       /leak "mystery" is unknown: use one of none, memoize, listeners, request-log/,
     );

@@ -1,3 +1,4 @@
+import { buffersLeak } from './buffers';
 import type { LeakDefinition } from './leak';
 import { listenersLeak } from './listeners';
 import { memoizeLeak } from './memoize';
@@ -7,7 +8,7 @@ import { requestLogLeak } from './request-log';
 export type { Leak, LeakDefinition, PageRequest } from './leak';
 
 /** Every leak the demo can switch on with HEAPWATCH_LEAK (or the drill's `--leak`). */
-export const LEAKS: readonly LeakDefinition[] = [none, memoizeLeak, listenersLeak, requestLogLeak];
+export const LEAKS: readonly LeakDefinition[] = [none, memoizeLeak, listenersLeak, requestLogLeak, buffersLeak];
 
 export const leakNames: readonly string[] = LEAKS.map((leak) => leak.name);
 
