@@ -77,12 +77,15 @@ export function seriesRequestsFromNotification(message: string): AlertDecision {
       ignored.push(`${name}: not a snapshot alert`);
     } else if (alert.status !== 'firing') {
       ignored.push(`${name}: ${alert.status ?? 'no status'}, not firing`);
+    } else if (labels.memory === 'native') {
+      ignored.push(`${name}: memory=native, which heap snapshots and profiles do not show (see the alert's runbook)`);
     } else if (!labels.cluster || !labels.service || !labels.task_id) {
       ignored.push(`${name}: needs the labels cluster, service and task_id (got ${Object.keys(labels).join(', ')})`);
     } else {
       const [cluster, service, taskId] = [labels.cluster, labels.service, labels.task_id].map(nameFromArn);
       const key = `${cluster}/${service}/${taskId}`;
-      if (!requests.has(key)) requests.set(key, { cluster, service, taskId, reason: `alert ${name}` });
+      const memory = labels.memory ? ` (memory=${labels.memory})` : '';
+      if (!requests.has(key)) requests.set(key, { cluster, service, taskId, reason: `alert ${name}${memory}` });
     }
   }
   return { requests: [...requests.values()], ignored };

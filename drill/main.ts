@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { diffSeriesFiles, renderHtml, renderMarkdown } from '../analysis';
 import { captureStepToFiles } from '../collector/capture-step-to-files';
 import { leakNames } from '../demo/src';
-import { buildRuleGroups, DRILL_RULE_WINDOWS, renderRulesYaml } from '../grafana/rules/build-rules';
+import { ALERT_NAMES, buildRuleGroups, DRILL_RULE_WINDOWS, renderRulesYaml } from '../grafana/rules/build-rules';
 import { ProcessGroup } from './child-processes';
 import { ensurePrometheus } from './ensure-prometheus';
 import { describeHeapStatus, HeapWatch } from './heap-watch';
@@ -95,7 +95,8 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
     progress(
       `3/6 driving load like ab -c ${options.connections} -n ${options.requestsPerRound} -k on ${PAGES.join(' and ')}`,
     );
-    let alertFired = false;
+    const expectLeak = options.leak !== 'none';
+    let alert: DrillAlert = { name: ALERT_NAMES.leakSuspected, fired: false, memory: [] };
     while (Date.now() / 1000 - startedAt < options.durationSeconds) {
       const round = await driveLoad(siteUrl, PAGES, options.requestsPerRound, options.connections);
       if (round.errors > 0 || round.non2xx > 0) {
@@ -103,13 +104,23 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
       }
       const status = await watch.status();
       progress(`4/6 ${round.requestsPerSecond} req/s · ${describeHeapStatus(status)}`);
-      if (status.leakAlertFiring) {
-        alertFired = true;
-        progress('    HeapwatchLeakSuspected is firing for this task (drill-tuned windows): capturing now');
+      if (status.leakAlert === 'firing') {
+        const afterSeconds = Math.round(Date.now() / 1000 - startedAt);
+        alert = { ...alert, fired: true, memory: status.leakAlertMemory, afterSeconds };
+        progress(
+          `    ${alert.name} is firing for this task (memory=${alert.memory.join(', ')}) after ${afterSeconds} s of ` +
+            'scraped data (drill-tuned windows): capturing now',
+        );
         break;
       }
     }
-    if (!alertFired) progress(`    ${options.durationSeconds} s passed without the leak alert: capturing anyway`);
+    if (!alert.fired) {
+      progress(
+        expectLeak
+          ? `    no ${alert.name} within ${options.durationSeconds} s: capturing anyway, and the drill fails (give it more time with --duration)`
+          : `    no ${alert.name} in ${options.durationSeconds} s, as expected without a leak`,
+      );
+    }
 
     progress(
       `5/6 capturing ${STEP_COUNT} steps of ${taskId} through the collector's capture code: ` +
@@ -142,12 +153,12 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
     progress('6/6 analysing the series');
     // A kind with fewer than 2 captures cannot be diffed; the report says which were skipped and why.
     const report = await diffSeriesFiles([...(snapshots.length >= 2 ? snapshots : []), ...profiles], { top: 10 });
-    const heapSeries = await watch.oldSpaceSeries(startedAt, Date.now() / 1000);
+    const heapSeries = await watch.memorySeries(startedAt, Date.now() / 1000);
     const drillReport = {
       ...report,
       drill: {
         leak: options.leak,
-        alertFired,
+        alert,
         taskId,
         taskMemoryMiB: options.taskMemoryMiB,
         snapshots,
@@ -180,15 +191,33 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
     progress(`report: ${join(outDir, 'report.html')}`);
     if (options.json) process.stdout.write(`${JSON.stringify(drillReport, null, 2)}\n`);
 
-    const expected = options.leak === 'none' ? 'no-leak' : 'leak';
-    if ((expected === 'leak') !== (report.verdict === 'leak')) {
+    const expected = expectLeak ? 'leak' : 'no-leak';
+    if (expectLeak !== (report.verdict === 'leak')) {
       progress(`FAILED: expected verdict ${expected} for --leak ${options.leak}, got ${report.verdict}`);
+      return 1;
+    }
+    if (expectLeak !== alert.fired) {
+      progress(
+        expectLeak
+          ? `FAILED: ${alert.name} did not fire within ${options.durationSeconds} s for --leak ${options.leak}`
+          : `FAILED: ${alert.name} fired (memory=${alert.memory.join(', ')}) without a leak`,
+      );
       return 1;
     }
     return 0;
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** What the drill saw of the leak alert on the data Prometheus scraped from the demo. */
+interface DrillAlert {
+  readonly name: string;
+  readonly fired: boolean;
+  /** The floors it fired for (`heap`, `external`, `native`). */
+  readonly memory: readonly string[];
+  /** Seconds from the start of the load to the first evaluation that saw it firing. */
+  readonly afterSeconds?: number;
 }
 
 async function main(): Promise<void> {

@@ -83,34 +83,65 @@ export function buildNodeHeapDashboard(): Dashboard {
     )
     .withPanel(
       timeseriesPanel({
-        title: 'Old-space floor (what stays after major GCs)',
+        title: 'Memory floors: what stays after major GCs',
         description:
-          `The floor is the lowest old-space size over ${PRODUCTION_RULE_WINDOWS.floorWindow}, i.e. after the ` +
-          'last major GCs. Unlike the sawtooth, it only rises when memory is retained.',
+          'Measured by the agent right after each major GC and held until the next: the JS heap (all spaces), ' +
+          'external memory (Buffers, ArrayBuffers) and native memory (the rest of the resident set). Unlike the ' +
+          'sawtooth of heap used, a floor only rises when memory is retained; the leak alert watches these.',
         unit: 'bytes',
-        queries: [
-          { expr: recorded(RECORDED.oldSpaceFloor), legend: '{{task_id}} floor' },
-          { expr: panelQueries.oldSpaceUsed(selector), legend: '{{task_id}} old space used' },
-        ],
+        queries: [{ expr: recorded(RECORDED.memoryFloor), legend: '{{task_id}} {{memory}}' }],
       }),
     )
     .withPanel(
       timeseriesPanel({
-        title: 'Old-space floor growth rate',
-        description: `Least-squares slope of the floor over ${PRODUCTION_RULE_WINDOWS.growthWindow}.`,
-        unit: 'Bps',
-        queries: [{ expr: recorded(RECORDED.oldSpaceFloorGrowth), legend: '{{task_id}}' }],
-      }),
-    )
-    .withPanel(
-      timeseriesPanel({
-        title: 'Predicted time until the floor reaches a limit',
+        title: 'Heap spaces after the last major GC',
         description:
-          'At the current growth rate: until the floor reaches the V8 heap limit, and until the process fills the ' +
-          `container memory limit. Below ${PRODUCTION_RULE_WINDOWS.exhaustionHorizon} the critical alert fires. ` +
+          'Used bytes of each V8 heap space after the last major GC. A leak of many small objects grows old ' +
+          'space; big arrays and long strings grow large-object space.',
+        unit: 'bytes',
+        queries: [{ expr: panelQueries.heapSpaceAfterGc(selector), legend: '{{task_id}} {{space}}' }],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: 'Off-heap memory after the last major GC',
+        description:
+          'External memory (includes ArrayBuffers), ArrayBuffers alone, and the resident set, read right after the ' +
+          'last major GC.',
+        unit: 'bytes',
+        queries: [{ expr: panelQueries.memoryAfterGc(selector), legend: '{{task_id}} {{type}}' }],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: 'Floor growth rate',
+        description: `Least-squares slope of each floor over ${PRODUCTION_RULE_WINDOWS.growthWindow}.`,
+        unit: 'Bps',
+        queries: [{ expr: recorded(RECORDED.memoryFloorGrowth), legend: '{{task_id}} {{memory}}' }],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: 'Predicted time until a floor reaches a limit',
+        description:
+          'At the current growth rate: until the heap floor reaches the V8 heap limit, and until the process fills ' +
+          `the container memory limit. Below ${PRODUCTION_RULE_WINDOWS.exhaustionHorizon} the critical alert fires. ` +
           'Empty (infinite) while the floor does not grow.',
         unit: 's',
-        queries: [{ expr: recorded(RECORDED.timeToLimit), legend: '{{task_id}} to {{limit}} limit' }],
+        queries: [{ expr: recorded(RECORDED.timeToLimit), legend: '{{task_id}} {{memory}} to {{limit}} limit' }],
+      }),
+    )
+    .withPanel(
+      timeseriesPanel({
+        title: 'Agents answering scrapes',
+        description:
+          'Tasks whose heapwatch agent answered the last scrape, out of the running tasks Prometheus discovered. ' +
+          'A task missing here for 5 min fires HeapwatchAgentDown: no heap alert can fire for it meanwhile.',
+        unit: 'short',
+        queries: [
+          { expr: panelQueries.agentsUp(selector), legend: '{{service}} answering' },
+          { expr: panelQueries.agentsDiscovered(selector), legend: '{{service}} running' },
+        ],
       }),
     )
     .withPanel(

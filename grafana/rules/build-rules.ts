@@ -1,35 +1,62 @@
 import { stringify } from 'yaml';
-import { andOnTask, earliestTimeToLimitExpr, floorRisingExpr, formatNumber, recordedConcepts } from '../queries';
-import { GROWTH_MIB_PER_HOUR, PREDICTION_PHRASE, runbook, TASK_PHRASE } from './annotations';
+import {
+  agentDownExpr,
+  andOnTaskAndMemory,
+  earliestTimeToLimitExpr,
+  floorRisingExpr,
+  formatNumber,
+  recordedConcepts,
+} from '../queries';
+import {
+  agentDownRunbook,
+  byMemoryKind,
+  exhaustionRunbook,
+  FLOOR_PHRASE,
+  GROWTH_MIB_PER_HOUR,
+  leakRunbook,
+  MEMORY,
+  PREDICTION_PHRASE,
+  TASK,
+  TASK_PHRASE,
+} from './annotations';
 import { durationSeconds } from './durations';
 
 /** Windows and thresholds of the heapwatch rules. The defaults are production values and produce the committed YAML. */
 export interface RuleWindowOptions {
   /**
-   * Range whose minimum of old-space used is the post-GC floor; must span a few major GCs.
-   * @default '5m'
-   */
-  readonly floorWindow?: string;
-  /**
-   * Range over which the floor's growth rate is fitted: a few major-GC steps of the floor, so the rate (and the
-   * predicted time to a limit) does not jump with each step.
-   * @default '15m'
+   * Range over which a floor's growth rate is fitted: four major-GC steps of the floor for the rarest GCs watched
+   * (every 15 min), so the rate (and the predicted time to a limit) does not jump with each step.
+   * @default '1h'
    */
   readonly growthWindow?: string;
   /**
-   * How long the floor must keep rising before `HeapwatchLeakSuspected` fires (and the prediction must stay within
-   * the horizon before `HeapwatchHeapExhaustionPredicted` fires). Longer than a traffic burst's rise (~20 min minus
-   * the floor window), short enough to fire within 30 min of a fast leak's onset.
-   * @default '20m'
+   * How long a floor must keep rising before `HeapwatchLeakSuspected` fires. Longer than a traffic burst's rise or
+   * a one-off cache fill plus the rise window that follows it; short enough to fire within 30 min of a leak's onset.
+   * @default '23m'
    */
   readonly forDuration?: string;
   /**
-   * The floor counts as rising only if a major GC happened within this window: without one the old space's minimum
-   * is the rising edge of a slow sawtooth. Not longer than `forDuration`, so no sawtooth, however slow, holds the
-   * condition for the whole `for` (each major GC drops the floor below its recent peak).
-   * @default '20m'
+   * How long the predicted time to a limit must stay within the horizon, while `HeapwatchLeakSuspected` fires for
+   * the same floor, before `HeapwatchHeapExhaustionPredicted` fires (the prediction wobbles with each GC step).
+   * @default '10m'
    */
-  readonly majorGcWindow?: string;
+  readonly exhaustionFor?: string;
+  /**
+   * Range in which major GCs are counted to know a task's GC period (floors change only at major GCs).
+   * @default '30m'
+   */
+  readonly gcCountWindow?: string;
+  /**
+   * Ranges over which a floor must have risen to count as still rising, shortest first. A task uses the shortest
+   * that spans 4/3 of its mean major-GC period; tasks with rarer GCs use the last.
+   * @default ['4m', '9m', '20m']
+   */
+  readonly riseWindows?: readonly string[];
+  /**
+   * Tasks on the last rise window (major GCs rarer than every ~7 min) must also have been rising this long ago.
+   * @default '17m'
+   */
+  readonly rareGcSustain?: string;
   /**
    * Task uptime during which the floor may rise without alerting (caches and code warm up after a start).
    * @default '20m'
@@ -46,11 +73,11 @@ export interface RuleWindowOptions {
    */
   readonly minGrowthBytesPerHour?: number;
   /**
-   * Fraction of its peak over the growth window the floor may dip below and still count as rising (post-GC sizes
-   * wobble a little; a receding burst drops far more).
-   * @default 0.05
+   * How long a running task's agent must fail every scrape before `HeapwatchAgentDown` fires. Longer than a heap
+   * snapshot's frozen event loop (a few scrapes at most).
+   * @default '5m'
    */
-  readonly floorDipTolerance?: number;
+  readonly agentDownFor?: string;
   /**
    * Evaluation interval of the rule group.
    * @default '1m'
@@ -59,14 +86,16 @@ export interface RuleWindowOptions {
 }
 
 export const PRODUCTION_RULE_WINDOWS: Required<RuleWindowOptions> = {
-  floorWindow: '5m',
-  growthWindow: '15m',
-  forDuration: '20m',
-  majorGcWindow: '20m',
+  growthWindow: '1h',
+  forDuration: '23m',
+  exhaustionFor: '10m',
+  gcCountWindow: '30m',
+  riseWindows: ['4m', '9m', '20m'],
+  rareGcSustain: '17m',
   warmupDuration: '20m',
   exhaustionHorizon: '4h',
   minGrowthBytesPerHour: 8 * 1_048_576,
-  floorDipTolerance: 0.05,
+  agentDownFor: '5m',
   evaluationInterval: '1m',
 };
 
@@ -75,17 +104,19 @@ export const PRODUCTION_RULE_WINDOWS: Required<RuleWindowOptions> = {
  * series and an alert within a minute. Never deploy these: they alert on any warm-up or burst.
  */
 export const DRILL_RULE_WINDOWS: Required<RuleWindowOptions> = {
-  floorWindow: '10s',
-  growthWindow: '20s',
-  forDuration: '15s',
-  // Under the drill's load the demo runs a major GC only every few tens of seconds while its heap grows.
-  majorGcWindow: '5m',
+  growthWindow: '60s',
+  forDuration: '10s',
+  exhaustionFor: '5s',
+  // Under the drill's load the demo runs a major GC every few seconds to tens of seconds while its heap grows.
+  gcCountWindow: '60s',
+  riseWindows: ['20s', '60s'],
+  rareGcSustain: '10s',
   warmupDuration: '5s',
   exhaustionHorizon: '4h',
   // Time runs ~60x faster here, and a healthy demo's floor grows ~0.7 GiB/h while it warms up under load; the
   // memoize leak grows it 4-50 GiB/h.
   minGrowthBytesPerHour: 3 * 1024 * 1_048_576,
-  floorDipTolerance: 0.05,
+  agentDownFor: '5s',
   evaluationInterval: '1s',
 };
 
@@ -113,16 +144,16 @@ export const RULE_GROUP_NAME = 'heapwatch';
 export const ALERT_NAMES = {
   leakSuspected: 'HeapwatchLeakSuspected',
   exhaustionPredicted: 'HeapwatchHeapExhaustionPredicted',
+  agentDown: 'HeapwatchAgentDown',
 } as const;
 
-/** The heapwatch rule groups: recording rules for each concept, then the two alerts built on them. */
+/** The heapwatch rule groups: recording rules for each concept, then the alerts built on them. */
 export function buildRuleGroups(options: RuleWindowOptions = {}): RuleGroup[] {
   const windows = { ...PRODUCTION_RULE_WINDOWS, ...options };
   validate(windows);
+  const minGrowthBytesPerSecond = windows.minGrowthBytesPerHour / 3600;
   const rising = floorRisingExpr({
-    minGrowthBytesPerSecond: windows.minGrowthBytesPerHour / 3600,
-    floorDipTolerance: windows.floorDipTolerance,
-    growthWindow: windows.growthWindow,
+    minGrowthBytesPerSecond,
     warmupSeconds: durationSeconds('warmupDuration', windows.warmupDuration),
   });
   const horizonSeconds = durationSeconds('exhaustionHorizon', windows.exhaustionHorizon);
@@ -133,32 +164,48 @@ export function buildRuleGroups(options: RuleWindowOptions = {}): RuleGroup[] {
     for: windows.forDuration,
     labels: { severity: 'warning' },
     annotations: {
-      summary: `Heap leak suspected: the old-space floor of task {{ $labels.task_id }} keeps rising`,
+      summary: byMemoryKind({
+        heap: `Heap leak suspected: the JS heap floor of task ${TASK} keeps rising`,
+        external: `Off-heap leak suspected: the external memory (Buffers, ArrayBuffers) of task ${TASK} keeps rising`,
+        native: `Native memory leak suspected: task ${TASK} keeps more memory outside the JS heap and its Buffers`,
+      }),
       description:
-        `The old-space floor (what stays after major garbage collections) of ${TASK_PHRASE} has been rising for ` +
+        `The ${FLOOR_PHRASE} (what stays after major garbage collections) of ${TASK_PHRASE} has been rising for ` +
         `more than ${windows.forDuration}, by ${GROWTH_MIB_PER_HOUR}. ${PREDICTION_PHRASE}`,
-      runbook: runbook(
-        `the memory this task keeps after each major GC grows steadily, past warm-up, which a traffic burst or the ` +
-          `GC sawtooth does not do. Something retains objects it never releases (a cache without bound, listeners, ` +
-          `closures). Other tasks of the service are probably leaking the same way.`,
-      ),
+      runbook: leakRunbook(),
     },
   };
 
   const exhaustionPredicted: AlertingRule = {
     alert: ALERT_NAMES.exhaustionPredicted,
-    expr: andOnTask(`${earliestTimeToLimitExpr()} < ${formatNumber(horizonSeconds)}`, rising),
-    for: windows.forDuration,
+    // Only while the leak alert fires for the same floor: a burst or a cache fill rises fast enough to predict
+    // exhaustion within the horizon, but never long enough to be a leak.
+    expr: andOnTaskAndMemory(
+      `${earliestTimeToLimitExpr()} < ${formatNumber(horizonSeconds)}`,
+      `ALERTS{alertname="${ALERT_NAMES.leakSuspected}", alertstate="firing"}`,
+    ),
+    for: windows.exhaustionFor,
     labels: { severity: 'critical' },
     annotations: {
-      summary: `Heap exhaustion predicted within ${windows.exhaustionHorizon} for task {{ $labels.task_id }}`,
+      summary: `Memory exhaustion predicted within ${windows.exhaustionHorizon} for task ${TASK} (${MEMORY})`,
       description:
-        `The old-space floor of ${TASK_PHRASE} grows by ${GROWTH_MIB_PER_HOUR}. ${PREDICTION_PHRASE} ` +
-        `When it gets there V8 aborts with "heap out of memory" or the container is OOM-killed.`,
-      runbook: runbook(
-        `a leak will crash this task within ${windows.exhaustionHorizon}. Capture snapshots now, while there is ` +
-          `headroom for one (a capture needs several times the heap in memory), then replace the task if it gets close.`,
-      ),
+        `The ${FLOOR_PHRASE} of ${TASK_PHRASE} grows by ${GROWTH_MIB_PER_HOUR}. ${PREDICTION_PHRASE} ` +
+        'When it gets there V8 aborts with "heap out of memory" or the container is OOM-killed.',
+      runbook: exhaustionRunbook(windows.exhaustionHorizon),
+    },
+  };
+
+  const agentDown: AlertingRule = {
+    alert: ALERT_NAMES.agentDown,
+    expr: agentDownExpr(),
+    for: windows.agentDownFor,
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: `heapwatch agent of task ${TASK} does not answer scrapes`,
+      description:
+        `The heapwatch agent of ${TASK_PHRASE} has failed every scrape for more than ${windows.agentDownFor}, ` +
+        'while ECS still lists the task as running. Until it answers, no heap alert can fire for this task.',
+      runbook: agentDownRunbook(),
     },
   };
 
@@ -166,7 +213,12 @@ export function buildRuleGroups(options: RuleWindowOptions = {}): RuleGroup[] {
     {
       name: RULE_GROUP_NAME,
       interval: windows.evaluationInterval,
-      rules: [...recordedConcepts(windows), leakSuspected, exhaustionPredicted],
+      rules: [
+        ...recordedConcepts({ ...windows, minGrowthBytesPerSecond }),
+        leakSuspected,
+        exhaustionPredicted,
+        agentDown,
+      ],
     },
   ];
 }
@@ -181,23 +233,27 @@ export function renderRulesYaml(groups: readonly RuleGroup[]): string {
 
 function validate(windows: Required<RuleWindowOptions>): void {
   for (const name of [
-    'floorWindow',
     'growthWindow',
     'forDuration',
-    'majorGcWindow',
+    'exhaustionFor',
+    'gcCountWindow',
+    'rareGcSustain',
     'warmupDuration',
+    'agentDownFor',
     'evaluationInterval',
   ] as const) {
     durationSeconds(name, windows[name]);
   }
+  if (windows.riseWindows.length === 0) {
+    throw new Error("riseWindows must list at least one Prometheus duration such as '4m'; received [].");
+  }
+  const riseSeconds = windows.riseWindows.map((window) => durationSeconds('riseWindows', window));
+  if (riseSeconds.some((seconds, index) => index > 0 && seconds <= riseSeconds[index - 1])) {
+    throw new Error(`riseWindows must be ordered shortest first; received [${windows.riseWindows.join(', ')}].`);
+  }
   if (!(windows.minGrowthBytesPerHour > 0)) {
     throw new Error(
       `minGrowthBytesPerHour must be a positive number of bytes; received ${windows.minGrowthBytesPerHour}.`,
-    );
-  }
-  if (!(windows.floorDipTolerance >= 0 && windows.floorDipTolerance < 1)) {
-    throw new Error(
-      `floorDipTolerance must be a fraction in [0, 1) such as 0.05; received ${windows.floorDipTolerance}.`,
     );
   }
 }

@@ -5,13 +5,20 @@ import { simulateStepFunctions } from '../support/simulated-step-functions';
 const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:heapwatch-series';
 const TASK = '0123456789abcdef0123456789abcdef';
 
-function notification(alerts: { alertname: string; status: string; task_id?: string }[]): string {
+function notification(alerts: { alertname: string; status: string; task_id?: string; memory?: string }[]): string {
   return JSON.stringify({
     receiver: 'heapwatch',
     status: 'firing',
-    alerts: alerts.map(({ alertname, status, task_id }) => ({
+    alerts: alerts.map(({ alertname, status, task_id, memory }) => ({
       status,
-      labels: { alertname, cluster: 'prod', service: 'web', ...(task_id ? { task_id } : {}), severity: 'warning' },
+      labels: {
+        alertname,
+        cluster: 'prod',
+        service: 'web',
+        ...(task_id ? { task_id } : {}),
+        ...(memory ? { memory } : {}),
+        severity: 'warning',
+      },
       annotations: { summary: 'old space grows' },
       startsAt: '2026-11-27T01:00:00Z',
     })),
@@ -22,7 +29,9 @@ describe('triggerSeriesFromNotification', () => {
   test('50 notifications for one task, arriving at once, start exactly one series', async () => {
     // Prepare
     const sfn = simulateStepFunctions(STATE_MACHINE);
-    const message = notification([{ alertname: 'HeapwatchLeakSuspected', status: 'firing', task_id: TASK }]);
+    const message = notification([
+      { alertname: 'HeapwatchLeakSuspected', status: 'firing', task_id: TASK, memory: 'external' },
+    ]);
     const now = () => new Date('2026-11-27T01:20:00Z');
 
     // Act
@@ -42,7 +51,7 @@ describe('triggerSeriesFromNotification', () => {
       taskId: TASK,
       count: 3,
       intervalSeconds: 300,
-      reason: 'alert HeapwatchLeakSuspected',
+      reason: 'alert HeapwatchLeakSuspected (memory=external)',
     });
     expect(results.every(({ outcomes }) => outcomes.length === 1)).toBe(true);
   });
@@ -65,12 +74,14 @@ describe('triggerSeriesFromNotification', () => {
     expect(sfn.executions.size).toBe(2);
   });
 
-  test('ignores resolved notifications, other alerts and alerts without a task label', async () => {
+  test('ignores resolved notifications, other alerts, native-memory leaks and alerts without a task label', async () => {
     // Prepare
     const sfn = simulateStepFunctions(STATE_MACHINE);
     const message = notification([
       { alertname: 'HeapwatchLeakSuspected', status: 'resolved', task_id: TASK },
       { alertname: 'HighLatency', status: 'firing', task_id: TASK },
+      { alertname: 'HeapwatchAgentDown', status: 'firing', task_id: TASK },
+      { alertname: 'HeapwatchLeakSuspected', status: 'firing', task_id: TASK, memory: 'native' },
       { alertname: 'HeapwatchLeakSuspected', status: 'firing' },
     ]);
 
@@ -85,6 +96,8 @@ describe('triggerSeriesFromNotification', () => {
     expect(ignored).toEqual([
       'HeapwatchLeakSuspected: resolved, not firing',
       'HighLatency: not a snapshot alert',
+      'HeapwatchAgentDown: not a snapshot alert',
+      expect.stringMatching(/^HeapwatchLeakSuspected: memory=native, which heap snapshots and profiles do not show/),
       expect.stringMatching(/HeapwatchLeakSuspected: needs the labels cluster, service and task_id/),
     ]);
     expect(sfn.executions.size).toBe(0);

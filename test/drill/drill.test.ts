@@ -92,6 +92,11 @@ describe('npm run drill (shortened)', () => {
     expect(run.stderr).toContain('5/6 capturing 3 steps');
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
+    // The alert fired on what Prometheus scraped from the demo, for the JS heap, before the capture.
+    expect(report.drill.alert).toMatchObject({ name: 'HeapwatchLeakSuspected', fired: true, memory: ['heap'] });
+    expect(run.stderr).toMatch(
+      /HeapwatchLeakSuspected is firing for this task \(memory=heap\)[^\n]*\n[^\n]*5\/6 capturing/,
+    );
     expect(report.verdict).toBe('leak');
     expect(report.suspects[0].path).toMatch(/cachedRecommendations\.cache\.__data__/);
     // The line that leaks: the memoized call keyed by the request id.
@@ -126,6 +131,7 @@ describe('npm run drill (shortened)', () => {
     expect(run.stderr).toMatch(/snapshot 1\/3 refused: .*not enough memory headroom/);
     expect(run.stderr).toContain('snapshots refused in 3 of 3 steps: diagnosed from heap profiles');
     const report = JSON.parse(run.stdout);
+    expect(report.drill.alert).toMatchObject({ fired: true, memory: ['heap'] });
     expect(report.verdict).toBe('leak');
     expect(leakNaming(report.suspects[0])).toMatchObject({ namesMemoizeLeak: true });
     expect(report.drill.snapshots).toEqual([]);
@@ -135,6 +141,34 @@ describe('npm run drill (shortened)', () => {
       'insufficient-memory',
     ]);
     expect(readdirSync(outDir).filter((name) => name.endsWith('.heapsnapshot'))).toEqual([]);
+  }, 240_000);
+
+  it('pages for external memory on a Buffer leak and names what holds the Buffers', async () => {
+    const { child, done } = startDrill(['--quick', '--json', '--leak', 'buffers', '--out', outDir]);
+    started.push(child);
+
+    const run = await done;
+
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.drill.alert).toMatchObject({ fired: true, memory: ['external'] });
+    expect(report.verdict).toBe('leak');
+    // The Buffers' bytes are off the heap; the snapshot still shows who holds them, and what they retain.
+    expect(report.suspects[0]).toMatchObject({ name: 'Buffer', holder: { path: 'replayLog' } });
+    expect(report.suspects[0].retainedSize).toBeGreaterThan(64 * 1024 ** 2);
+  }, 240_000);
+
+  it('stays silent without a leak and says so', async () => {
+    const { child, done } = startDrill(['--quick', '--json', '--leak', 'none', '--out', outDir]);
+    started.push(child);
+
+    const run = await done;
+
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('no HeapwatchLeakSuspected in 45 s, as expected without a leak');
+    const report = JSON.parse(run.stdout);
+    expect(report.drill.alert).toMatchObject({ fired: false, memory: [] });
+    expect(report.verdict).toBe('no-leak');
   }, 240_000);
 
   it('stops the demo and Prometheus on Ctrl-C and exits non-zero', async () => {

@@ -6,6 +6,7 @@ import { taskSeries } from './task-series';
 const SEVERITY: Readonly<Record<string, string>> = {
   HeapwatchLeakSuspected: 'warning',
   HeapwatchHeapExhaustionPredicted: 'critical',
+  HeapwatchAgentDown: 'warning',
 };
 
 /** A promtool `test rules` file (promtool 2.42 syntax: `alert_rule_test`) for the given scenarios. */
@@ -52,12 +53,18 @@ function promqlCheck(expectation: Expectation) {
       alertname: expectation.alert,
       alertstate: 'firing',
       ...SCENARIO_LABELS,
+      memory: expectation.memory,
       severity: SEVERITY[expectation.alert],
       task_id: expectation.taskId,
     };
     return [
       {
-        expr: alertsSelector({ alertname: expectation.alert, alertstate: 'firing', task_id: expectation.taskId }),
+        expr: alertsSelector({
+          alertname: expectation.alert,
+          alertstate: 'firing',
+          task_id: expectation.taskId,
+          memory: expectation.memory,
+        }),
         eval_time: `${expectation.minute}m`,
         exp_samples: [{ labels: alertsSelector(labels), value: 1 }],
       },
@@ -74,7 +81,12 @@ function annotationCheck(expectation: Expectation) {
       eval_time: `${expectation.minute}m`,
       exp_alerts: [
         {
-          exp_labels: { ...SCENARIO_LABELS, severity: SEVERITY[expectation.alert], task_id: expectation.taskId },
+          exp_labels: {
+            ...SCENARIO_LABELS,
+            memory: expectation.memory,
+            severity: SEVERITY[expectation.alert],
+            task_id: expectation.taskId,
+          },
           exp_annotations: expectation.annotations,
         },
       ],

@@ -1,13 +1,20 @@
+import type { MemoryKind } from '../../queries';
 import { ALERT_NAMES } from '../build-rules';
-import { floors, type TaskModel } from './task-series';
+import { shapes, type TaskModel } from './task-series';
 
 /** The situations the alert rules must get right; each becomes one promtool test group. */
 
 export type AlertName = (typeof ALERT_NAMES)[keyof typeof ALERT_NAMES];
 
 export type Expectation =
-  /** The alert is firing for the task at this minute. */
-  | { readonly kind: 'firing'; readonly alert: AlertName; readonly taskId: string; readonly minute: number }
+  /** The alert is firing for the task (and floor) at this minute. */
+  | {
+      readonly kind: 'firing';
+      readonly alert: AlertName;
+      readonly taskId: string;
+      readonly memory?: MemoryKind;
+      readonly minute: number;
+    }
   /** The alert has not fired for the task (or any task) at any minute up to and including this one. */
   | { readonly kind: 'silent'; readonly alert?: AlertName; readonly taskId?: string; readonly untilMinute: number }
   /** The alert fires with exactly these annotations at this minute (one task, values chosen to round exactly). */
@@ -15,6 +22,7 @@ export type Expectation =
       readonly kind: 'annotations';
       readonly alert: AlertName;
       readonly taskId: string;
+      readonly memory?: MemoryKind;
       readonly minute: number;
       readonly annotations: Readonly<Record<string, string>>;
     };
@@ -24,50 +32,254 @@ export interface Scenario {
   readonly durationMinutes: number;
   readonly tasks: readonly TaskModel[];
   readonly expectations: readonly Expectation[];
+  /** The leaks in the scenario, as they truly are: what detection times are measured against. */
+  readonly leaks?: readonly LeakTruth[];
+}
+
+export interface LeakTruth {
+  readonly taskId: string;
+  readonly memory: MemoryKind;
+  readonly kind: string;
+  readonly gcPeriodMinutes: number;
+  readonly onsetMinute: number;
+  /** When the floor reaches the limit that kills the task. */
+  readonly exhaustedAtMinute: number;
 }
 
 export const SCENARIO_LABELS = { cluster: 'prod', service: 'web' } as const;
 
-const { leakSuspected: LEAK, exhaustionPredicted: EXHAUSTION } = ALERT_NAMES;
+const { leakSuspected: LEAK, exhaustionPredicted: EXHAUSTION, agentDown: AGENT_DOWN } = ALERT_NAMES;
 const ONSET = 60;
 const HOUR = 60;
 const SIX_HOURS = 6 * HOUR;
+/** Major-GC periods the leak and control scenarios run at: busy, moderate and idle services. */
+export const GC_PERIODS = [1, 6, 15] as const;
+/** How soon after its onset a leak must page, by major-GC period (the alert's latency goal). */
+export const PAGE_WITHIN_MINUTES: Readonly<Record<(typeof GC_PERIODS)[number], number>> = { 1: 30, 6: 30, 15: 60 };
 
-/** Post-GC floor after a start: rising for 15 min while caches and code warm up, then flat. */
-const warmup = (startMinute: number) => floors.ramp(40, 120, startMinute, startMinute + 15);
+const HEAP_LIMIT_MIB = 1024;
+const CONTAINER_LIMIT_MIB = 2048;
+const BASE = { heap: 100, external: 8, native: 60 } as const;
+
+/** Post-GC heap after a start: rising for 15 min while caches and code warm up, then flat. */
+const warmup = (startMinute: number) => shapes.ramp(40, 120, startMinute, startMinute + 15);
+
+/** Where a leak grows, and how its task is modelled. */
+type LeakKind = 'old' | 'large_object' | 'external' | 'native';
+const LEAK_KINDS: readonly LeakKind[] = ['old', 'large_object', 'external', 'native'];
+const MEMORY_OF: Readonly<Record<LeakKind, MemoryKind>> = {
+  old: 'heap',
+  large_object: 'heap',
+  external: 'external',
+  native: 'native',
+};
+
+/**
+ * A linear leak that exhausts its limit `hoursToLimit` after the onset: the heap limit for heap leaks, the container
+ * limit for off-heap ones (the resident set grows by the leak; the heap limit does not bound it).
+ */
+function leakTask(kind: LeakKind, hoursToLimit: number, gcPeriod: number): TaskModel {
+  const taskId = `${kind.replace('_', '-')}-${hoursToLimit}h-gc${gcPeriod}`;
+  const common = { taskId, startMinute: -120, gcPeriodMinutes: gcPeriod, containerLimitMiB: CONTAINER_LIMIT_MIB };
+  const residentMiB = BASE.heap + BASE.external + BASE.native;
+  const containerRate = (CONTAINER_LIMIT_MIB - residentMiB) / hoursToLimit;
+  switch (kind) {
+    case 'old':
+    case 'large_object':
+      return {
+        ...common,
+        growingSpace: kind,
+        heapMiB: shapes.linear(BASE.heap, ONSET, (HEAP_LIMIT_MIB - BASE.heap) / hoursToLimit),
+      };
+    case 'external':
+      return {
+        ...common,
+        heapMiB: shapes.flat(BASE.heap),
+        externalMiB: shapes.linear(BASE.external, ONSET, containerRate),
+      };
+    case 'native':
+      return {
+        ...common,
+        heapMiB: shapes.flat(BASE.heap),
+        nativeMiB: shapes.linear(BASE.native, ONSET, containerRate),
+      };
+  }
+}
+
+/** Every leak kind at every GC period, exhausting its limit in `hoursToLimit`: pages in time, predicts in time. */
+function leakScenario(hoursToLimit: number): Scenario {
+  const exhaustedAt = ONSET + hoursToLimit * HOUR;
+  const tasks = GC_PERIODS.flatMap((gcPeriod) => LEAK_KINDS.map((kind) => leakTask(kind, hoursToLimit, gcPeriod)));
+  return {
+    name: `leaks exhausting their limit in ${hoursToLimit} h: old space, large objects, external, native; major GC every 1, 6 and 15 min`,
+    durationMinutes: exhaustedAt - 3.5 * HOUR,
+    tasks,
+    leaks: GC_PERIODS.flatMap((gcPeriod) =>
+      LEAK_KINDS.map((kind) => ({
+        taskId: leakTask(kind, hoursToLimit, gcPeriod).taskId,
+        memory: MEMORY_OF[kind],
+        kind: `${kind.replace('_', '-')}, ${hoursToLimit} h to its limit`,
+        gcPeriodMinutes: gcPeriod,
+        onsetMinute: ONSET,
+        exhaustedAtMinute: exhaustedAt,
+      })),
+    ),
+    expectations: [
+      { kind: 'silent', untilMinute: ONSET },
+      ...GC_PERIODS.flatMap((gcPeriod) =>
+        LEAK_KINDS.flatMap((kind): Expectation[] => {
+          const taskId = leakTask(kind, hoursToLimit, gcPeriod).taskId;
+          const memory = MEMORY_OF[kind];
+          return [
+            { kind: 'firing', alert: LEAK, taskId, memory, minute: ONSET + PAGE_WITHIN_MINUTES[gcPeriod] },
+            // The prediction pages 3.5 to 4.5 h before the limit is reached.
+            { kind: 'silent', alert: EXHAUSTION, taskId, untilMinute: exhaustedAt - 4.5 * HOUR },
+            { kind: 'firing', alert: EXHAUSTION, taskId, memory, minute: exhaustedAt - 3.5 * HOUR },
+          ];
+        }),
+      ),
+    ],
+  };
+}
+
+/** Controls: memory that rises and stays, or rises and goes, without a leak. None of them may page. */
+function controlScenarios(): Scenario[] {
+  return [
+    {
+      name: 'flat floors with post-GC sizes wobbling by 1 and 3 MiB, major GC every 1, 6, 15 and 40 min',
+      durationMinutes: SIX_HOURS,
+      tasks: [1, 6, 15, 40].flatMap((gcPeriod) =>
+        [1, 3].map((jitter) => ({
+          taskId: `flat-gc${gcPeriod}-wobble${jitter}`,
+          startMinute: -120,
+          gcPeriodMinutes: gcPeriod,
+          jitterMiB: jitter,
+          heapMiB: shapes.flat(150),
+        })),
+      ),
+      expectations: [{ kind: 'silent', untilMinute: SIX_HOURS }],
+    },
+    {
+      name: 'warm-up after a start: fast (heap rising for 15 min) and slow (heap and external approaching a plateau)',
+      durationMinutes: SIX_HOURS,
+      tasks: GC_PERIODS.flatMap((gcPeriod) => [
+        { taskId: `warm-fast-gc${gcPeriod}`, startMinute: 0, gcPeriodMinutes: gcPeriod, heapMiB: warmup(0) },
+        {
+          taskId: `warm-slow-gc${gcPeriod}`,
+          startMinute: 0,
+          gcPeriodMinutes: gcPeriod,
+          heapMiB: shapes.approach(40, 200, 0, 7),
+          externalMiB: shapes.approach(2, 60, 0, 7),
+        },
+      ]),
+      expectations: [{ kind: 'silent', untilMinute: SIX_HOURS }],
+    },
+    {
+      name: 'traffic bursts (heap up for ~20 min, then back)',
+      durationMinutes: SIX_HOURS,
+      tasks: GC_PERIODS.flatMap((gcPeriod) => [
+        {
+          taskId: `ramp-burst-gc${gcPeriod}`,
+          startMinute: -120,
+          gcPeriodMinutes: gcPeriod,
+          heapMiB: shapes.path([
+            [120, 100],
+            [140, 250],
+            [145, 100],
+          ]),
+        },
+        {
+          taskId: `step-burst-gc${gcPeriod}`,
+          startMinute: -120,
+          gcPeriodMinutes: gcPeriod,
+          heapMiB: shapes.path([
+            [120, 100],
+            [123, 220],
+            [140, 220],
+            [143, 100],
+          ]),
+        },
+      ]),
+      expectations: [{ kind: 'silent', untilMinute: SIX_HOURS }],
+    },
+    {
+      name: 'a one-off cache fill (+210 MB over 15 min, then flat) and an external burst that goes away',
+      durationMinutes: SIX_HOURS,
+      tasks: GC_PERIODS.flatMap((gcPeriod) =>
+        [0, Math.floor(gcPeriod / 2)].flatMap((phase) => [
+          {
+            taskId: `cache-fill-gc${gcPeriod}-phase${phase}`,
+            startMinute: -120,
+            gcPeriodMinutes: gcPeriod,
+            gcPhaseMinutes: phase,
+            heapMiB: shapes.ramp(100, 300, 120, 135),
+          },
+          {
+            taskId: `buffer-burst-gc${gcPeriod}-phase${phase}`,
+            startMinute: -120,
+            gcPeriodMinutes: gcPeriod,
+            gcPhaseMinutes: phase,
+            heapMiB: shapes.flat(100),
+            externalMiB: shapes.path([
+              [120, 8],
+              [130, 208],
+              [140, 208],
+              [145, 8],
+            ]),
+          },
+        ]),
+      ),
+      expectations: [{ kind: 'silent', untilMinute: SIX_HOURS }],
+    },
+    {
+      name: 'deploys replacing tasks (old task stops, new one warms up)',
+      durationMinutes: SIX_HOURS,
+      tasks: [
+        { taskId: 'rev1', startMinute: -240, endMinute: 123, heapMiB: shapes.flat(120) },
+        { taskId: 'rev2', startMinute: 120, endMinute: 243, heapMiB: warmup(120) },
+        { taskId: 'rev3', startMinute: 240, heapMiB: warmup(240) },
+      ],
+      expectations: [{ kind: 'silent', untilMinute: SIX_HOURS }],
+    },
+  ];
+}
+
+/** An agent that stops answering while its task runs pages; a blip (a snapshot's frozen event loop) does not. */
+function agentDownScenario(): Scenario {
+  return {
+    name: 'an agent that stops answering scrapes, and one that misses three minutes',
+    durationMinutes: 3 * HOUR,
+    tasks: [
+      { taskId: 'agent-down', startMinute: -120, heapMiB: shapes.flat(100), agentDown: [100, 160] },
+      { taskId: 'agent-blip', startMinute: -120, heapMiB: shapes.flat(100), agentDown: [100, 103] },
+    ],
+    expectations: [
+      { kind: 'silent', alert: AGENT_DOWN, untilMinute: 104 },
+      { kind: 'firing', alert: AGENT_DOWN, taskId: 'agent-down', minute: 106 },
+      { kind: 'firing', alert: AGENT_DOWN, taskId: 'agent-down', minute: 159 },
+      { kind: 'silent', alert: AGENT_DOWN, taskId: 'agent-blip', untilMinute: 3 * HOUR },
+      { kind: 'silent', alert: LEAK, untilMinute: 3 * HOUR },
+    ],
+  };
+}
 
 export function scenarios(): Scenario[] {
   return [
+    leakScenario(10),
+    leakScenario(24),
     {
-      name: 'leak exhausting 1 GiB in ~10 h, next to a healthy task',
-      durationMinutes: ONSET + 6 * HOUR + 45,
+      name: 'leak from the start of a task (warm-up, then the heap keeps rising)',
+      durationMinutes: 2 * HOUR,
       tasks: [
         {
-          taskId: 'leaky10h',
-          startMinute: -120,
-          floorMiB: floors.leak(100, ONSET, 1024, 10),
-          containerLimitMiB: 2048,
+          taskId: 'leaky-from-start',
+          startMinute: 0,
+          heapMiB: shapes.sum(warmup(0), shapes.linear(0, 15, 92)),
         },
-        { taskId: 'healthy', startMinute: -120, floorMiB: floors.flat(100), containerLimitMiB: 2048 },
       ],
       expectations: [
-        { kind: 'silent', alert: LEAK, untilMinute: ONSET },
-        { kind: 'firing', alert: LEAK, taskId: 'leaky10h', minute: ONSET + 30 },
-        // Predicted time reaches 4 h six hours after onset: not before.
-        { kind: 'silent', alert: EXHAUSTION, untilMinute: ONSET + 6 * HOUR },
-        { kind: 'firing', alert: EXHAUSTION, taskId: 'leaky10h', minute: ONSET + 6 * HOUR + 40 },
-        { kind: 'silent', taskId: 'healthy', untilMinute: ONSET + 6 * HOUR + 45 },
-      ],
-    },
-    {
-      name: 'leak exhausting 1 GiB in ~24 h',
-      durationMinutes: ONSET + 20 * HOUR + 45,
-      tasks: [{ taskId: 'leaky24h', startMinute: -120, floorMiB: floors.leak(100, ONSET, 1024, 24) }],
-      expectations: [
-        { kind: 'silent', alert: LEAK, untilMinute: ONSET },
-        { kind: 'firing', alert: LEAK, taskId: 'leaky24h', minute: ONSET + 60 },
-        { kind: 'silent', alert: EXHAUSTION, untilMinute: ONSET + 20 * HOUR },
-        { kind: 'firing', alert: EXHAUSTION, taskId: 'leaky24h', minute: ONSET + 20 * HOUR + 40 },
+        { kind: 'silent', alert: LEAK, untilMinute: 35 },
+        { kind: 'firing', alert: LEAK, taskId: 'leaky-from-start', memory: 'heap', minute: 50 },
       ],
     },
     {
@@ -77,161 +289,173 @@ export function scenarios(): Scenario[] {
         {
           taskId: 'containerbound',
           startMinute: -120,
-          // 150 MiB/h: the container's headroom (1024 MiB - 100 MiB floor - 100 MiB other resident) lasts 5.5 h, the
-          // 4 GiB heap 26 h; the true time left crosses 4 h 90 min after onset.
-          floorMiB: floors.leak(100, ONSET, 100 + 150 * 26, 26),
+          // 150 MiB/h: the container's headroom (1024 MiB limit - 168 MiB resident) lasts 5.7 h, the 4 GiB heap
+          // 26 h; the true time left crosses 4 h 1.7 h after onset.
+          heapMiB: shapes.linear(100, ONSET, 150),
           heapLimitMiB: 4096,
           containerLimitMiB: 1024,
         },
       ],
       expectations: [
         { kind: 'silent', alert: EXHAUSTION, untilMinute: ONSET + 85 },
-        { kind: 'firing', alert: EXHAUSTION, taskId: 'containerbound', minute: ONSET + 2 * HOUR + 10 },
+        { kind: 'firing', alert: EXHAUSTION, taskId: 'containerbound', memory: 'heap', minute: ONSET + 2 * HOUR + 10 },
       ],
     },
-    {
-      name: 'GC sawtooth on a flat floor (major GC every 3, 12, 25 and 40 min)',
-      durationMinutes: SIX_HOURS,
-      tasks: [
-        { taskId: 'sawtooth', startMinute: -120, floorMiB: floors.flat(150), sawtoothMiB: 60, jitterMiB: 1 },
-        { taskId: 'rare-gc', startMinute: -120, floorMiB: floors.flat(150), gcPeriodMinutes: 12, sawtoothMiB: 80 },
-        // Between two major GCs the old space rises for longer than the alert's `for`: a floor needs a major GC.
-        { taskId: 'gc-25min', startMinute: -120, floorMiB: floors.flat(150), gcPeriodMinutes: 25, sawtoothMiB: 60 },
-        { taskId: 'gc-40min', startMinute: -120, floorMiB: floors.flat(150), gcPeriodMinutes: 40, sawtoothMiB: 120 },
-      ],
-      expectations: [{ kind: 'silent', untilMinute: SIX_HOURS }],
-    },
-    {
-      name: 'leak from the start of a task (warm-up, then the floor keeps rising)',
-      durationMinutes: 2 * HOUR,
-      tasks: [
-        {
-          taskId: 'leaky-from-start',
-          startMinute: 0,
-          floorMiB: (minute) => warmup(0)(minute) + floors.leak(0, 15, 924, 10)(minute),
-        },
-      ],
-      expectations: [
-        { kind: 'silent', alert: LEAK, untilMinute: 35 },
-        { kind: 'firing', alert: LEAK, taskId: 'leaky-from-start', minute: 50 },
-      ],
-    },
-    {
-      name: 'noisy post-GC floor (sizes wobbling by up to 3 MiB)',
-      durationMinutes: SIX_HOURS,
-      tasks: [{ taskId: 'noisy', startMinute: -120, floorMiB: floors.flat(150), jitterMiB: 3 }],
-      expectations: [{ kind: 'silent', untilMinute: SIX_HOURS }],
-    },
-    {
-      name: 'warm-up after a task starts (floor rising for 15 min, then flat)',
-      durationMinutes: SIX_HOURS,
-      tasks: [{ taskId: 'warming', startMinute: 0, floorMiB: warmup(0) }],
-      expectations: [{ kind: 'silent', untilMinute: SIX_HOURS }],
-    },
-    {
-      name: 'traffic bursts (floor up for ~20 min, then back)',
-      durationMinutes: SIX_HOURS,
-      tasks: [
-        {
-          taskId: 'ramp-burst',
-          startMinute: -120,
-          floorMiB: floors.path([
-            [120, 100],
-            [140, 250],
-            [145, 100],
-          ]),
-        },
-        {
-          taskId: 'step-burst',
-          startMinute: -120,
-          floorMiB: floors.path([
-            [120, 100],
-            [123, 220],
-            [140, 220],
-            [143, 100],
-          ]),
-        },
-      ],
-      expectations: [{ kind: 'silent', untilMinute: SIX_HOURS }],
-    },
-    {
-      name: 'deploys replacing tasks (old task stops, new one warms up)',
-      durationMinutes: SIX_HOURS,
-      tasks: [
-        { taskId: 'rev1', startMinute: -240, endMinute: 123, floorMiB: floors.flat(120) },
-        { taskId: 'rev2', startMinute: 120, endMinute: 243, floorMiB: warmup(120) },
-        { taskId: 'rev3', startMinute: 240, floorMiB: warmup(240) },
-      ],
-      expectations: [{ kind: 'silent', untilMinute: SIX_HOURS }],
-    },
-    annotationScenario(),
-    annotationWithoutContainerLimitScenario(),
+    ...controlScenarios(),
+    agentDownScenario(),
+    ...annotationScenarios(),
   ];
 }
 
 /**
- * A sawtooth-free leak of exactly 100 MiB/h, so the rendered annotations are predictable: at minute 125 the floor
- * (minimum over the last 5 min) is 804 MiB, 220 MiB below the 1 GiB heap limit (2.2 h) and, with 100 MiB of other
- * resident memory, 1144 MiB below the 2 GiB container limit (11.4 h).
+ * Leaks of exactly 100 MiB/h without wobble, a major GC every minute, so the rendered annotations are predictable:
+ * at minute 125 the heap floor is 812.3 MiB (704 + 65 min × 100 MiB/h), 211.7 MiB below the 1 GiB heap limit
+ * (2.1 h); the resident set is 880.3 MiB, 1167.7 MiB below the 2 GiB container limit (11.7 h).
  */
-function annotationScenario(): Scenario {
-  const taskId = 'annotated';
+function annotationScenarios(): Scenario[] {
   const minute = 125;
-  const prediction =
-    'At this rate the floor reaches the V8 heap limit in 2.2 h and the container memory limit in 11.4 h.';
-  const runbook = (meaning: string) => expectedRunbook(taskId, meaning);
-  return {
-    name: 'annotations of both alerts (exact rendering)',
-    durationMinutes: minute,
-    tasks: [
-      {
-        taskId,
-        startMinute: -120,
-        floorMiB: floors.leak(704, ONSET, 1024, 3.2),
-        sawtoothMiB: 0,
-        jitterMiB: 0,
-        containerLimitMiB: 2048,
-      },
-    ],
-    expectations: [
-      {
-        kind: 'annotations',
-        alert: LEAK,
-        taskId,
-        minute,
-        annotations: {
-          summary: 'Heap leak suspected: the old-space floor of task annotated keeps rising',
-          description:
-            'The old-space floor (what stays after major garbage collections) of task annotated of service web in ' +
-            `cluster prod has been rising for more than 20m, by 100.0 MiB/h. ${prediction}`,
-          runbook: runbook(LEAK_MEANING),
-        },
-      },
-      {
-        kind: 'annotations',
-        alert: EXHAUSTION,
-        taskId,
-        minute,
-        annotations: {
-          summary: 'Heap exhaustion predicted within 4h for task annotated',
-          description:
-            `The old-space floor of task annotated of service web in cluster prod grows by 100.0 MiB/h. ${prediction} ` +
-            'When it gets there V8 aborts with "heap out of memory" or the container is OOM-killed.',
-          runbook: runbook(
-            'a leak will crash this task within 4h. Capture snapshots now, while there is headroom for one (a ' +
-              'capture needs several times the heap in memory), then replace the task if it gets close.',
-          ),
-        },
-      },
-    ],
+  const exact = { startMinute: -120, jitterMiB: 0, gcPeriodMinutes: 1 } as const;
+  const heapTask = { ...exact, taskId: 'annotated', heapMiB: shapes.linear(704, ONSET, 100), containerLimitMiB: 2048 };
+  const externalTask = {
+    ...exact,
+    taskId: 'buffers',
+    heapMiB: shapes.flat(100),
+    externalMiB: shapes.linear(8, ONSET, 100),
+    containerLimitMiB: 1024,
   };
+  const nativeTask = {
+    ...exact,
+    taskId: 'native',
+    heapMiB: shapes.flat(100),
+    nativeMiB: shapes.linear(60, ONSET, 100),
+    containerLimitMiB: 1024,
+  };
+  const heapPrediction =
+    'At this rate the floor reaches the V8 heap limit in 2.1 h and the container memory limit in 11.7 h.';
+  return [
+    {
+      name: 'annotations of both alerts on a heap leak (exact rendering)',
+      durationMinutes: minute,
+      tasks: [heapTask],
+      expectations: [
+        {
+          kind: 'annotations',
+          alert: LEAK,
+          taskId: 'annotated',
+          memory: 'heap',
+          minute,
+          annotations: {
+            summary: 'Heap leak suspected: the JS heap floor of task annotated keeps rising',
+            description:
+              'The JS heap floor (all V8 heap spaces) (what stays after major garbage collections) of task annotated ' +
+              `of service web in cluster prod has been rising for more than 23m, by 100.0 MiB/h. ${heapPrediction}`,
+            runbook: expectedRunbook('annotated', HEAP_MEANING),
+          },
+        },
+        {
+          kind: 'annotations',
+          alert: EXHAUSTION,
+          taskId: 'annotated',
+          memory: 'heap',
+          minute,
+          annotations: {
+            summary: 'Memory exhaustion predicted within 4h for task annotated (heap)',
+            description:
+              'The JS heap floor (all V8 heap spaces) of task annotated of service web in cluster prod grows by ' +
+              `100.0 MiB/h. ${heapPrediction} When it gets there V8 aborts with "heap out of memory" or the ` +
+              'container is OOM-killed.',
+            runbook: expectedRunbook(
+              'annotated',
+              'a leak will crash this task within 4h.',
+              'capture now, while there is headroom for a snapshot (it needs several times the heap in memory), ' +
+                'then replace the task if it gets close. ',
+            ),
+          },
+        },
+      ],
+    },
+    {
+      name: 'annotations of an external-memory leak (exact rendering)',
+      durationMinutes: minute,
+      tasks: [externalTask],
+      expectations: [
+        {
+          kind: 'annotations',
+          alert: LEAK,
+          taskId: 'buffers',
+          memory: 'external',
+          minute,
+          annotations: {
+            summary:
+              'Off-heap leak suspected: the external memory (Buffers, ArrayBuffers) of task buffers keeps rising',
+            description:
+              'The external memory floor (Buffers, ArrayBuffers and other memory V8 is told about) (what stays after ' +
+              'major garbage collections) of task buffers of service web in cluster prod has been rising for more ' +
+              'than 23m, by 100.0 MiB/h. At this rate the process reaches the container memory limit in 7.5 h.',
+            runbook: expectedRunbook('buffers', EXTERNAL_MEANING),
+          },
+        },
+      ],
+    },
+    {
+      name: 'annotations of a native-memory leak (exact rendering)',
+      durationMinutes: minute,
+      tasks: [nativeTask],
+      expectations: [
+        {
+          kind: 'annotations',
+          alert: LEAK,
+          taskId: 'native',
+          memory: 'native',
+          minute,
+          annotations: {
+            summary: 'Native memory leak suspected: task native keeps more memory outside the JS heap and its Buffers',
+            description:
+              'The native memory floor (resident memory beyond the JS heap and external memory) (what stays after ' +
+              'major garbage collections) of task native of service web in cluster prod has been rising for more ' +
+              'than 23m, by 100.0 MiB/h. At this rate the process reaches the container memory limit in 7.5 h.',
+            runbook:
+              `What it means: ${NATIVE_MEANING}\n` +
+              'What to do: heap snapshots and profiles will not show this memory, so the collector does not capture ' +
+              'for it. Compare with the previous deploy: the Node.js version (runtime leaks get fixed in patch ' +
+              'releases: upgrade), native modules (npm ls for packages with a binding.gyp or .node files) and their ' +
+              'versions, and the allocator: glibc malloc fragments under many threads (try MALLOC_ARENA_MAX=2, or ' +
+              'jemalloc through LD_PRELOAD). Replace the task before it reaches the container limit.',
+          },
+        },
+      ],
+    },
+    {
+      name: 'annotations when no container limit is reported (exact rendering)',
+      durationMinutes: minute,
+      tasks: [{ ...heapTask, taskId: 'unlimited', containerLimitMiB: undefined }],
+      expectations: [
+        {
+          kind: 'annotations',
+          alert: LEAK,
+          taskId: 'unlimited',
+          memory: 'heap',
+          minute,
+          annotations: {
+            summary: 'Heap leak suspected: the JS heap floor of task unlimited keeps rising',
+            description:
+              'The JS heap floor (all V8 heap spaces) (what stays after major garbage collections) of task unlimited ' +
+              'of service web in cluster prod has been rising for more than 23m, by 100.0 MiB/h. At this rate the ' +
+              'floor reaches the V8 heap limit in 2.1 h and the container memory limit at an unknown time (no limit ' +
+              'reported).',
+            runbook: expectedRunbook('unlimited', HEAP_MEANING),
+          },
+        },
+      ],
+    },
+  ];
 }
 
-function expectedRunbook(taskId: string, meaning: string): string {
+function expectedRunbook(taskId: string, meaning: string, whatToDoFirst = ''): string {
   return [
     `What it means: ${meaning}`,
-    'What to do: take a series of heap snapshots of this task (the collector starts one on its own when this ' +
-      'alert reaches it through the SNS topic), or start one by hand:',
+    `What to do: ${whatToDoFirst}Take a series of heap snapshots of this task (the collector starts one on its own ` +
+      'when this alert reaches it through the SNS topic), or start one by hand:',
     `  heapwatch capture --cluster prod --service web --task ${taskId}`,
     '  (with the collector state machine in $HEAPWATCH_STATE_MACHINE_ARN or --state-machine <arn>)',
     'Where the result appears: the snapshots and the leak report are written to the snapshot bucket under ' +
@@ -240,33 +464,14 @@ function expectedRunbook(taskId: string, meaning: string): string {
   ].join('\n');
 }
 
-const LEAK_MEANING =
-  'the memory this task keeps after each major GC grows steadily, past warm-up, which a traffic burst or ' +
-  'the GC sawtooth does not do. Something retains objects it never releases (a cache without bound, ' +
-  'listeners, closures). Other tasks of the service are probably leaking the same way.';
-
-/** The same leak on a task without a container memory limit: the description says so instead of a number. */
-function annotationWithoutContainerLimitScenario(): Scenario {
-  const taskId = 'unlimited';
-  return {
-    name: 'annotations when no container limit is reported',
-    durationMinutes: 125,
-    tasks: [{ taskId, startMinute: -120, floorMiB: floors.leak(704, ONSET, 1024, 3.2), sawtoothMiB: 0, jitterMiB: 0 }],
-    expectations: [
-      {
-        kind: 'annotations',
-        alert: LEAK,
-        taskId,
-        minute: 125,
-        annotations: {
-          summary: 'Heap leak suspected: the old-space floor of task unlimited keeps rising',
-          description:
-            'The old-space floor (what stays after major garbage collections) of task unlimited of service web in ' +
-            'cluster prod has been rising for more than 20m, by 100.0 MiB/h. At this rate the floor reaches the V8 ' +
-            'heap limit in 2.2 h and the container memory limit at an unknown time (no limit reported).',
-          runbook: expectedRunbook(taskId, LEAK_MEANING),
-        },
-      },
-    ],
-  };
-}
+const HEAP_MEANING =
+  'the memory this task keeps after each major GC grows steadily, past warm-up, which a traffic burst or a one-off ' +
+  'cache fill does not do. Something retains objects it never releases (a cache without bound, listeners, ' +
+  'closures). Other tasks of the service are probably leaking the same way.';
+const EXTERNAL_MEANING =
+  'the Buffers, ArrayBuffers or typed arrays this task keeps after each major GC grow steadily. Their bytes live ' +
+  'outside the JS heap, but the JS objects that hold them are in it: a heap snapshot series names the holder (heap ' +
+  'profiles do not see off-heap bytes).';
+const NATIVE_MEANING =
+  'the resident memory beyond the JS heap and external memory grows steadily while both stay flat: a leak in the ' +
+  'Node.js runtime, a native addon or the memory allocator.';

@@ -31,7 +31,7 @@ describe('the Node.js heap dashboard', () => {
     const exprs = panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr ?? ''));
 
     // Assess
-    for (const record of [RECORDED.oldSpaceFloor, RECORDED.oldSpaceFloorGrowth, RECORDED.timeToLimit]) {
+    for (const record of [RECORDED.memoryFloor, RECORDED.memoryFloorGrowth, RECORDED.timeToLimit]) {
       expect(exprs.some((expr) => expr.includes(record))).toBe(true);
     }
     for (const expr of exprs) {

@@ -43,10 +43,10 @@ describe('heapwatch rules under promtool', () => {
     const output = await promtool('check', 'rules', RULES);
 
     // Assess
-    expect(output).toContain('SUCCESS: 9 rules found');
+    expect(output).toContain('SUCCESS: 13 rules found');
   });
 
-  it('fires on leaks in time and never on sawtooth, warm-up, bursts or deploys (generated series)', async () => {
+  it('pages on every leak in time (heap, large objects, external, native; major GC every 1-15 min) and never on a control', async () => {
     // Prepare
     const testFile = writePromtoolTests(workDir, RULES);
 
@@ -55,9 +55,9 @@ describe('heapwatch rules under promtool', () => {
 
     // Assess
     expect(output).toContain('SUCCESS');
-  });
+  }, 300_000);
 
-  it('catches rules that alert too early: a 5 min `for` fires on the traffic burst', async () => {
+  it('catches rules that alert too early: a 5 min `for` fires on a traffic burst', async () => {
     // Prepare
     const hastyRules = path.join(workDir, 'hasty.rules.yml');
     writeFileSync(hastyRules, renderRulesYaml(buildRuleGroups({ forDuration: '5m' })));
@@ -67,20 +67,46 @@ describe('heapwatch rules under promtool', () => {
     const outcome = promtool('test', 'rules', testFile);
 
     // Assess
-    await expect(outcome).rejects.toThrow(/FAILED[\s\S]*ramp-burst/);
+    await expect(outcome).rejects.toThrow(/FAILED[\s\S]*ramp-burst-gc1/);
   });
 
-  it('catches rules that trust any minimum as a floor: without the major-GC condition a slow sawtooth fires', async () => {
+  it('catches rules blind to the GC period: one short rise window never sees a leak between rare major GCs', async () => {
     // Prepare
     const gcBlindRules = path.join(workDir, 'gc-blind.rules.yml');
-    writeFileSync(gcBlindRules, renderRulesYaml(buildRuleGroups({ majorGcWindow: '1d' })));
-    const testFile = writePromtoolTests(path.join(workDir, 'gc-blind'), gcBlindRules, 'GC sawtooth');
+    writeFileSync(gcBlindRules, renderRulesYaml(buildRuleGroups({ riseWindows: ['4m'] })));
+    const testFile = writePromtoolTests(path.join(workDir, 'gc-blind'), gcBlindRules, 'in 10 h');
 
     // Act
     const outcome = promtool('test', 'rules', testFile);
 
     // Assess
-    await expect(outcome).rejects.toThrow(/FAILED[\s\S]*gc-40min/);
+    await expect(outcome).rejects.toThrow(/FAILED[\s\S]*old-10h-gc15/);
+  }, 300_000);
+
+  it('catches rules that take two far-apart GC steps of a cache fill for a leak (no sustain for rare GCs)', async () => {
+    // Prepare
+    const unsustainedRules = path.join(workDir, 'unsustained.rules.yml');
+    writeFileSync(unsustainedRules, renderRulesYaml(buildRuleGroups({ rareGcSustain: '0s' })));
+    const testFile = writePromtoolTests(path.join(workDir, 'unsustained'), unsustainedRules, 'cache fill');
+
+    // Act
+    const outcome = promtool('test', 'rules', testFile);
+
+    // Assess
+    await expect(outcome).rejects.toThrow(/FAILED[\s\S]*cache-fill-gc15/);
+  });
+
+  it('catches rules without a warm-up: a slowly warming task pages', async () => {
+    // Prepare
+    const eagerRules = path.join(workDir, 'eager.rules.yml');
+    writeFileSync(eagerRules, renderRulesYaml(buildRuleGroups({ warmupDuration: '1m' })));
+    const testFile = writePromtoolTests(path.join(workDir, 'eager'), eagerRules, 'warm-up');
+
+    // Act
+    const outcome = promtool('test', 'rules', testFile);
+
+    // Assess
+    await expect(outcome).rejects.toThrow(/FAILED[\s\S]*warm-slow/);
   });
 
   it('accepts the drill-only short windows', async () => {
@@ -92,6 +118,6 @@ describe('heapwatch rules under promtool', () => {
     const output = await promtool('check', 'rules', drillRules);
 
     // Assess
-    expect(output).toContain('SUCCESS: 9 rules found');
+    expect(output).toContain('SUCCESS: 13 rules found');
   });
 });
