@@ -35,7 +35,9 @@ export function assertSameProfileProcess(earlier: HeapProfile, later: HeapProfil
     shared++;
     if (before.size !== sample.size || before.stack !== sample.stack) mismatched++;
   }
-  if (shared > 0 && mismatched > shared * 0.2) {
+  // One odd sample among a few shared ones is not evidence: a read with 2 MiB sampling shares only a handful, and a
+  // sample is, rarely, found again under another stack (see heap-profile.ts). Another process mismatches nearly all.
+  if (mismatched > shared * 0.2 && (mismatched >= 2 || mismatched === shared)) {
     throw new Error(
       `${earlier.file} and ${later.file} come from different processes ` +
         `(${mismatched} of ${shared} samples with the same ordinal differ in size or stack): ${fix}`,
