@@ -1,5 +1,6 @@
 import type { ClassTable } from './class-table';
 import { computeDominators, computeRetainedSizes } from './dominators';
+import { breakDownHeap, type HeapBreakdown } from './heap-breakdown';
 import { buildHeapGraph, type HeapGraph } from './heap-graph';
 import type { HeapSnapshot } from './heap-snapshot';
 import { NodeIdIndex } from './node-id-index';
@@ -27,6 +28,8 @@ export interface AnalyzedSnapshot {
   readonly preorder: Uint32Array;
   readonly retained: Float64Array;
   readonly totalSize: number;
+  /** Bytes of the reachable heap by storage kind. */
+  readonly breakdown: HeapBreakdown;
   readonly identitySample: IdentitySample;
 }
 
@@ -63,6 +66,7 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, classes: ClassTable): Fu
     preorder: tree.preorder,
     retained,
     totalSize: retained[graph.rootNode],
+    breakdown: breakDownHeap(snapshot, tree.preorder),
     identitySample: sampleIdentities(snapshot, idIndex),
     snapshot,
     graph,

@@ -2,6 +2,7 @@ import { type AnalyzedSnapshot, analyzeSnapshot, compact, type FullyAnalyzedSnap
 import { ClassTable } from './class-table';
 import { collectGarbage } from './collect-garbage';
 import { type GroupKey, type GroupMeasure, measureClasses, measureGroups } from './group-measures';
+import { measureHeapGrowth } from './heap-growth';
 import { type ParseProgress, parseSnapshotFile } from './parse-snapshot';
 import type { ClassGrowth, DiffReport, HolderGrowth, SnapshotInfo, Suspect } from './report';
 import {
@@ -69,7 +70,8 @@ export async function diffSnapshotFiles(paths: string[], options: DiffOptions = 
   const suspects = ranked.map(({ group, series, growth }) =>
     toSuspect(last, distance, classes, group, series, growth.everyInterval),
   );
-  const { verdict, reasoning } = decideVerdict(suspects, paths.length, minGrowthBytes);
+  const heapGrowth = measureHeapGrowth(all, last, distance, minGrowthBytes);
+  const { verdict, reasoning } = decideVerdict(suspects, paths.length, minGrowthBytes, heapGrowth);
   return {
     verdict,
     reasoning,
@@ -192,5 +194,6 @@ function snapshotInfo(snapshot: AnalyzedSnapshot): SnapshotInfo {
     nodeCount: snapshot.nodeCount,
     edgeCount: snapshot.edgeCount,
     heapBytes: snapshot.totalSize,
+    breakdown: snapshot.breakdown,
   };
 }

@@ -1,3 +1,4 @@
+import type { HeapBreakdown } from './heap-breakdown';
 /** The JSON contract of `heapwatch diff --json` (DESIGN.md "Analysis"); Markdown and HTML render it. */
 export type Verdict = 'leak' | 'no-leak' | 'inconclusive';
 
@@ -8,6 +9,8 @@ export interface SnapshotInfo {
   readonly edgeCount: number;
   /** Bytes reachable from the GC roots (the root's retained size). */
   readonly heapBytes: number;
+  /** The same bytes by storage kind: objects, strings, numbers, arrays, code, off-heap, V8 internals. */
+  readonly breakdown: HeapBreakdown;
 }
 
 /** Objects of one class accumulating under one holder, most likely leak first. */

@@ -110,8 +110,9 @@ describe('GET /metrics', () => {
     const freed = await readingAfter(read, (reading) => reading.arrayBuffers < grown.arrayBuffers - 16 * 1_048_576);
     // Assess
     expect(retained).toBeUndefined();
-    expect(grown.largeObjects - before.largeObjects).toBeGreaterThanOrEqual(32 * 1_048_576);
-    expect(grown.arrayBuffers - before.arrayBuffers).toBeGreaterThanOrEqual(32 * 1_048_576);
+    // 32 MiB each; other large objects and buffers of the test process may come and go meanwhile.
+    expect(grown.largeObjects - before.largeObjects).toBeGreaterThanOrEqual(30 * 1_048_576);
+    expect(grown.arrayBuffers - before.arrayBuffers).toBeGreaterThanOrEqual(30 * 1_048_576);
     // External memory includes the ArrayBuffers (V8 lowers it lazily when they are freed, so only the sum is exact).
     expect(grown.external).toBeGreaterThanOrEqual(grown.arrayBuffers);
     expect(freed.largeObjects).toBeLessThan(grown.largeObjects - 16 * 1_048_576);

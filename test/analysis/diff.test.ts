@@ -10,12 +10,22 @@ describe('diffSnapshotFiles on real leaks', () => {
   const series = new Map<Scenario, string[]>();
 
   beforeAll(async () => {
-    const scenarios: Scenario[] = ['memoize', 'global-array', 'listeners', 'timers', 'bounded-cache'];
-    for (const batch of [scenarios.slice(0, 3), scenarios.slice(3)]) {
+    const scenarios: Scenario[] = [
+      'memoize',
+      'global-array',
+      'listeners',
+      'timers',
+      'bounded-cache',
+      'number-array',
+      'int-map',
+      'large-strings',
+      'promise-race',
+    ];
+    for (const batch of [scenarios.slice(0, 3), scenarios.slice(3, 6), scenarios.slice(6)]) {
       const written = await Promise.all(batch.map((scenario) => writeSnapshotSeries(scenario, dir)));
       for (const [index, scenario] of batch.entries()) series.set(scenario, written[index]);
     }
-  }, 120_000);
+  }, 180_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const diff = (scenario: Scenario, pick: (paths: string[]) => string[] = (paths) => paths): Promise<DiffReport> =>
@@ -79,6 +89,41 @@ describe('diffSnapshotFiles on real leaks', () => {
     expect(report.verdict).toBe('no-leak');
     expect(report.suspects.filter((suspect) => suspect.name === 'CachedPage' && suspect.countDelta > 0)).toEqual([]);
     expect(report.reasoning).toMatch(/No group/);
+  });
+
+  it.each([
+    ['number-array', 'latencySamples'],
+    ['int-map', 'hitsByRequest'],
+  ] as const)(
+    'never says no-leak when the heap grows without objects (%s): inconclusive, names the holder',
+    async (scenario, holder) => {
+      // Act
+      const report = await diff(scenario);
+      // Assess
+      expect(report.verdict).toBe('inconclusive');
+      expect(report.reasoning).toMatch(/^The heap grew .* no group of objects grew with it/);
+      expect(report.reasoning).toContain('Where: numbers stored without an object each');
+      expect(report.reasoning).toContain(`is held by ${holder}: look there first`);
+      const [first, , last] = report.snapshots;
+      expect(last.breakdown.numbers - first.breakdown.numbers).toBeGreaterThan(256 * 1024);
+    },
+  );
+
+  it('names big strings kept in an array (large-object space)', async () => {
+    // Act
+    const report = await diff('large-strings');
+    // Assess
+    expect(report.verdict).toBe('leak');
+    expect(report.suspects[0]).toMatchObject({ name: '(string)', holder: { path: 'retainedBodies' } });
+    expect(report.suspects[0].retainedDelta).toBeGreaterThan(150 * 200_000);
+  });
+
+  it('names a promise that never settles, raced by every request', async () => {
+    // Act
+    const report = await diff('promise-race');
+    // Assess
+    expect(report.verdict).toBe('leak');
+    expect(report.suspects.map((suspect) => suspect.holder.path).join(' ')).toContain('shutdownSignal');
   });
 
   it('reports growth but no verdict from 2 snapshots', async () => {
