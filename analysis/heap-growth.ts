@@ -1,5 +1,6 @@
 import type { AnalyzedSnapshot, FullyAnalyzedSnapshot } from './analyzed-snapshot';
 import { STORAGE_KINDS, type StorageKind, storageKindOfNode } from './heap-breakdown';
+import { holdersSinceFirst } from './holders';
 import { retainerExpression, shortestRetainerPath } from './retainer-path';
 
 /** How the whole reachable heap grew across the snapshots, whatever groups of objects explain it. */
@@ -57,18 +58,12 @@ function largestNewStorage(
   distance: Uint32Array,
   kind: StorageKind,
 ): HeapGrowth['holder'] {
-  const { preorder, idom, ids, selfSizes, nodeCount, snapshot, graph } = last;
+  const { preorder, ids, selfSizes, snapshot, graph } = last;
   const root = graph.rootNode;
-  const isOld = new Uint8Array(nodeCount);
-  const holder = new Uint32Array(nodeCount);
+  const { isOld, holder } = holdersSinceFirst(first, last, root);
   const bytesByHolder = new Map<number, number>();
-  isOld[root] = 1;
-  holder[root] = root;
   for (let i = 1; i < preorder.length; i++) {
     const node = preorder[i];
-    const dominator = idom[node];
-    holder[node] = isOld[dominator] ? dominator : holder[dominator];
-    isOld[node] = first.idIndex.has(ids[node]) ? 1 : 0;
     if (isOld[node] || ids[node] % 2 === 0 || storageKindOfNode(snapshot, node) !== kind) continue;
     bytesByHolder.set(holder[node], (bytesByHolder.get(holder[node]) ?? 0) + selfSizes[node]);
   }

@@ -1,5 +1,6 @@
 import type { AnalyzedSnapshot, FullyAnalyzedSnapshot } from './analyzed-snapshot';
 import type { ClassTable } from './class-table';
+import { holdersSinceFirst } from './holders';
 
 /** Survivors of one class under one holder, in the last snapshot. */
 export interface SurvivorGroup {
@@ -30,19 +31,13 @@ export function groupSurvivors(
   classes: ClassTable,
 ): SurvivorGroup[] {
   const { preorder, idom, ids, classIds, selfSizes, retained, nodeCount } = last;
-  const root = last.graph.rootNode;
-  const isOld = new Uint8Array(nodeCount);
-  const holder = new Uint32Array(nodeCount);
+  const { isOld, holder } = holdersSinceFirst(first, last, last.graph.rootNode);
   const insideSurvivor = new Uint8Array(nodeCount);
   const groups = new Map<number, SurvivorGroup>();
-  isOld[root] = 1;
-  holder[root] = root;
   for (let i = 1; i < preorder.length; i++) {
     const node = preorder[i];
     const dominator = idom[node];
-    holder[node] = isOld[dominator] ? dominator : holder[dominator];
-    const old = first.idIndex.has(ids[node]);
-    isOld[node] = old ? 1 : 0;
+    const old = isOld[node] === 1;
     const classId = classIds[node];
     // Embedder (native) nodes have even ids derived from a hash, not stable between snapshots: never survivors.
     const grouped = !old && ids[node] % 2 === 1 && classes.userLevel[classId];
