@@ -8,6 +8,7 @@ import type { ClassGrowth, DiffReport, HolderGrowth, SnapshotInfo, Suspect } fro
 import {
   computeDistances,
   describeRetainerPath,
+  type HeapValues,
   nodeLabel,
   retainerExpression,
   shortestRetainerPath,
@@ -24,6 +25,12 @@ export interface DiffOptions {
    * bytes) is not a leak, in bytes. @default 65536
    */
   readonly minGrowthBytes?: number;
+  /**
+   * Show heap strings (string contents, object keys such as `["user@example.com"]`) in retainer paths and labels.
+   * Heap contents are user data: off by default, so reports and notifications carry code names only.
+   * @default false
+   */
+  readonly showValues?: boolean;
   /** Called while each file is read. @default - no progress reporting */
   readonly onProgress?: (event: ParseProgress) => void;
 }
@@ -67,10 +74,11 @@ export async function diffSnapshotFiles(paths: string[], options: DiffOptions = 
     .sort((a, b) => score(b.growth) - score(a.growth))
     .slice(0, top);
   const distance = computeDistances(last.snapshot, last.graph);
+  const values: HeapValues = options.showValues ? 'shown' : 'redacted';
   const suspects = ranked.map(({ group, series, growth }) =>
-    toSuspect(last, distance, classes, group, series, growth.everyInterval),
+    toSuspect(last, distance, classes, group, series, growth.everyInterval, values),
   );
-  const heapGrowth = measureHeapGrowth(all, last, distance, minGrowthBytes);
+  const heapGrowth = measureHeapGrowth(all, last, distance, minGrowthBytes, values);
   const { verdict, reasoning } = decideVerdict(suspects, paths.length, minGrowthBytes, heapGrowth);
   return {
     verdict,
@@ -130,6 +138,7 @@ function toSuspect(
   group: SurvivorGroup,
   series: readonly GroupMeasure[],
   everyInterval: boolean,
+  values: HeapValues,
 ): Suspect {
   const { snapshot, graph } = last;
   const hops = shortestRetainerPath(snapshot, graph, distance, group.representative);
@@ -142,12 +151,12 @@ function toSuspect(
     sizeDelta: latest.selfSize - first.selfSize,
     retainedSize: latest.retained,
     retainedDelta: latest.retained - first.retained,
-    retainerPath: describeRetainerPath(snapshot, hops, group.representative),
-    path: retainerExpression(snapshot, graph, distance, hops),
+    retainerPath: describeRetainerPath(snapshot, hops, group.representative, values),
+    path: retainerExpression(snapshot, graph, distance, hops, values),
     holder: {
-      name: nodeLabel(snapshot, group.holder),
+      name: nodeLabel(snapshot, group.holder, values),
       id: last.ids[group.holder],
-      path: retainerExpression(snapshot, graph, distance, holderHops),
+      path: retainerExpression(snapshot, graph, distance, holderHops, values),
     },
     counts: series.map((measure) => measure.count),
     selfSizes: series.map((measure) => measure.selfSize),

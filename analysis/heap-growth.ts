@@ -1,7 +1,7 @@
 import type { AnalyzedSnapshot, FullyAnalyzedSnapshot } from './analyzed-snapshot';
 import { STORAGE_KINDS, type StorageKind, storageKindOfNode } from './heap-breakdown';
 import { holdersSinceFirst } from './holders';
-import { retainerExpression, shortestRetainerPath } from './retainer-path';
+import { type HeapValues, retainerExpression, shortestRetainerPath } from './retainer-path';
 
 /** How the whole reachable heap grew across the snapshots, whatever groups of objects explain it. */
 export interface HeapGrowth {
@@ -30,6 +30,7 @@ export function measureHeapGrowth(
   last: FullyAnalyzedSnapshot,
   distance: Uint32Array,
   minGrowthBytes: number,
+  values: HeapValues,
 ): HeapGrowth {
   const totals = all.map((snapshot) => snapshot.totalSize);
   const noiseBytes = Math.max(minGrowthBytes, NOISE_SHARE * totals[0]);
@@ -43,7 +44,7 @@ export function measureHeapGrowth(
     .filter((growth) => growth.delta > 0)
     .sort((a, b) => b.delta - a.delta);
   const top = byKind[0]?.kind;
-  const holder = top === undefined ? undefined : largestNewStorage(all[0], last, distance, top);
+  const holder = top === undefined ? undefined : largestNewStorage(all[0], last, distance, top, values);
   return { totals, noiseBytes, growsInEveryInterval, grewOverall, byKind, holder };
 }
 
@@ -57,6 +58,7 @@ function largestNewStorage(
   last: FullyAnalyzedSnapshot,
   distance: Uint32Array,
   kind: StorageKind,
+  values: HeapValues,
 ): HeapGrowth['holder'] {
   const { preorder, ids, selfSizes, snapshot, graph } = last;
   const root = graph.rootNode;
@@ -72,6 +74,7 @@ function largestNewStorage(
     if (best === undefined || bytes > (bytesByHolder.get(best) ?? 0)) best = node;
   }
   if (best === undefined || best === root) return undefined;
-  const path = retainerExpression(snapshot, graph, distance, shortestRetainerPath(snapshot, graph, distance, best));
+  const hops = shortestRetainerPath(snapshot, graph, distance, best);
+  const path = retainerExpression(snapshot, graph, distance, hops, values);
   return { path, kind, bytes: bytesByHolder.get(best) ?? 0 };
 }

@@ -99,26 +99,39 @@ export function shortestRetainerPath(
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const MAX_NAME_LENGTH = 60;
 
-function quoted(name: string): string {
+/**
+ * Whether heap-derived text (string contents, object keys that are not identifiers: `["user@example.com"]`) appears
+ * in paths and labels. Heap contents are user data, so reports leave them out unless asked (`--show-values`);
+ * identifiers, class and function names come from code and always appear.
+ */
+export type HeapValues = 'redacted' | 'shown';
+
+/** How a redacted heap string reads: its length only. */
+export function redactedString(name: string): string {
+  return `<${name.length} chars>`;
+}
+
+function quoted(name: string, values: HeapValues): string {
+  if (values === 'redacted') return redactedString(name);
   const short = name.length > MAX_NAME_LENGTH ? `${name.slice(0, MAX_NAME_LENGTH)}…` : name;
   return JSON.stringify(short);
 }
 
-/** `.name`, `["odd name"]` or `[3]`, as the edge would read in source code. */
-export function accessor(snapshot: HeapSnapshot, edge: number): string {
+/** `.name`, `["odd name"]` (or `[<8 chars>]` redacted) or `[3]`, as the edge would read in source code. */
+export function accessor(snapshot: HeapSnapshot, edge: number, values: HeapValues): string {
   const type = edgeType(snapshot, edge);
   const name = edgeName(snapshot, edge);
   if (type === 'element' || type === 'hidden') return `[${name}]`;
-  return IDENTIFIER.test(name) ? `.${name}` : `[${quoted(name)}]`;
+  return IDENTIFIER.test(name) ? `.${name}` : `[${quoted(name, values)}]`;
 }
 
 /** A short, readable label of a node: its class-like name, cut to a sane length. */
-export function nodeLabel(snapshot: HeapSnapshot, node: number): string {
+export function nodeLabel(snapshot: HeapSnapshot, node: number, values: HeapValues): string {
   const type = nodeType(snapshot, node);
   const name = nodeName(snapshot, node);
   if (type === 'closure') return name ? `(closure) ${name}` : '(closure)';
   if (type === 'string' || type === 'concatenated string' || type === 'sliced string')
-    return `(string) ${quoted(name)}`;
+    return `(string) ${quoted(name, values)}`;
   if (node === 0 && type === 'synthetic' && !name) return '(root)';
   const label = name || `(${type})`;
   return label.length > MAX_NAME_LENGTH ? `${label.slice(0, MAX_NAME_LENGTH)}…` : label;
@@ -143,9 +156,14 @@ function collapseRuns(parts: string[]): string[] {
 }
 
 /** Each hop as `Holder.accessor`, from the GC root down to the node (repeated hops collapsed). */
-export function describeRetainerPath(snapshot: HeapSnapshot, hops: readonly RetainerHop[], node: number): string[] {
-  const steps = hops.map((hop) => `${nodeLabel(snapshot, hop.from)}${accessor(snapshot, hop.edge)}`);
-  steps.push(nodeLabel(snapshot, node));
+export function describeRetainerPath(
+  snapshot: HeapSnapshot,
+  hops: readonly RetainerHop[],
+  node: number,
+  values: HeapValues,
+): string[] {
+  const steps = hops.map((hop) => `${nodeLabel(snapshot, hop.from, values)}${accessor(snapshot, hop.edge, values)}`);
+  steps.push(nodeLabel(snapshot, node, values));
   return collapseRuns(steps);
 }
 
@@ -158,6 +176,7 @@ function variableName(
   graph: HeapGraph,
   distance: Uint32Array,
   node: number,
+  values: HeapValues,
 ): string | undefined {
   let best: string | undefined;
   let bestDistance = UNREACHED;
@@ -167,7 +186,8 @@ function variableName(
     const type = edgeType(snapshot, edge);
     if (distance[from] >= bestDistance) continue;
     if (type === 'context') best = edgeName(snapshot, edge);
-    else if (type === 'property' && isGlobalObject(snapshot, from)) best = `globalThis${accessor(snapshot, edge)}`;
+    else if (type === 'property' && isGlobalObject(snapshot, from))
+      best = `globalThis${accessor(snapshot, edge, values)}`;
     else continue;
     bestDistance = distance[from];
   }
@@ -183,6 +203,7 @@ export function retainerExpression(
   graph: HeapGraph,
   distance: Uint32Array,
   hops: readonly RetainerHop[],
+  values: HeapValues,
 ): string {
   if (hops.length === 0) return '(GC roots)';
   let start = 0;
@@ -201,11 +222,11 @@ export function retainerExpression(
   const heldNode = start + 1 < hops.length ? hops[start + 1].from : undefined;
   let head: string;
   if (firstType === 'context') head = edgeName(snapshot, first.edge);
-  else if (isGlobalObject(snapshot, first.from)) head = `globalThis${accessor(snapshot, first.edge)}`;
+  else if (isGlobalObject(snapshot, first.from)) head = `globalThis${accessor(snapshot, first.edge, values)}`;
   else {
-    const alias = heldNode === undefined ? undefined : variableName(snapshot, graph, distance, heldNode);
-    head = alias ?? `${nodeLabel(snapshot, first.from)}${accessor(snapshot, first.edge)}`;
+    const alias = heldNode === undefined ? undefined : variableName(snapshot, graph, distance, heldNode, values);
+    head = alias ?? `${nodeLabel(snapshot, first.from, values)}${accessor(snapshot, first.edge, values)}`;
   }
-  const rest = hops.slice(start + 1).map((hop) => accessor(snapshot, hop.edge));
+  const rest = hops.slice(start + 1).map((hop) => accessor(snapshot, hop.edge, values));
   return [head, ...collapseRuns(rest).map((part) => (part.includes(' ×') ? `(${part})` : part))].join('');
 }

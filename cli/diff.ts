@@ -18,6 +18,7 @@ interface DiffCommandOptions {
   readonly html?: string;
   readonly pprof?: string;
   readonly top: string;
+  readonly showValues?: boolean;
 }
 
 function parseTop(value: string): number {
@@ -64,6 +65,10 @@ export function registerDiffCommand(program: Command): void {
     .option('--html <file>', 'write a self-contained HTML report to this file')
     .option('--pprof <file>', 'write the last heap profile and its growth since the first as gzipped pprof')
     .option('--top <n>', 'how many suspects to list', '10')
+    .option(
+      '--show-values',
+      'show heap strings (string contents, object keys) in paths; they are user data, so they are left out by default',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -79,7 +84,11 @@ export function registerDiffCommand(program: Command): void {
       if (options.pprof !== undefined && profiles.length === 0) {
         throw new Error('--pprof needs heap profiles (.heapprofile files) among the files');
       }
-      const report = await diffSeriesFiles(files, { top, onProgress: progressReporter() });
+      const report = await diffSeriesFiles(files, {
+        top,
+        showValues: options.showValues === true,
+        onProgress: progressReporter(),
+      });
       if (options.pprof !== undefined && report.profiles) {
         await writePprof(options.pprof, profiles, report.profiles.samplingIntervalBytes);
       }
