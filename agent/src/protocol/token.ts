@@ -114,19 +114,13 @@ function signatureMatches(secret: string, input: string, signature: string): boo
 }
 
 /**
- * Accepts a token iff it is well formed, `now - 30 <= expires <= now + 330`, signed under one of the
- * secrets for this task and action, and its nonce was not used before.
+ * Accepts a token iff it is well formed, signed under one of the secrets for this task and action,
+ * `now - 30 <= expires <= now + 330`, and its nonce was not used before. The signature is checked before the time,
+ * so a caller without a key learns nothing about the agent's clock (every unsigned token is `bad-signature`).
  */
 export function verifyToken(header: string | undefined, options: VerifyTokenOptions): VerifyResult {
   const parsed = parseToken(header);
   if (typeof parsed === 'string') return { ok: false, reason: parsed };
-  const now = options.nowSeconds ?? nowInSeconds();
-  if (
-    parsed.expires < now - CLOCK_SKEW_SECONDS ||
-    parsed.expires > now + MAX_TOKEN_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS
-  ) {
-    return { ok: false, reason: 'expired' };
-  }
   const input = signingInput(options.action ?? SNAPSHOT_ACTION, options.taskId, parsed.expires, parsed.nonce);
   let matched = false;
   for (const secret of options.secrets) {
@@ -134,6 +128,13 @@ export function verifyToken(header: string | undefined, options: VerifyTokenOpti
     if (signatureMatches(secret, input, parsed.signature)) matched = true;
   }
   if (!matched) return { ok: false, reason: 'bad-signature' };
+  const now = options.nowSeconds ?? nowInSeconds();
+  if (
+    parsed.expires < now - CLOCK_SKEW_SECONDS ||
+    parsed.expires > now + MAX_TOKEN_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS
+  ) {
+    return { ok: false, reason: 'expired' };
+  }
   if (options.nonces && !options.nonces.claim(parsed.nonce, parsed.expires + CLOCK_SKEW_SECONDS, now)) {
     return { ok: false, reason: 'replayed' };
   }

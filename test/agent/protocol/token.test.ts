@@ -42,6 +42,19 @@ describe('v1 token', () => {
     expect(verify(justExpired)).toMatchObject({ ok: true });
   });
 
+  it('checks the signature before the time: an unsigned caller cannot probe the clock', () => {
+    const forged = signToken({ secret: 'not-the-agents-secret-0123456789abcdef', taskId: 'task-1', nowSeconds: now });
+    const forgedStale = signToken({
+      secret: 'not-the-agents-secret-0123456789abcdef',
+      taskId: 'task-1',
+      nowSeconds: now - 4000,
+    });
+    expect([verify(forged), verify(forgedStale)]).toEqual([
+      { ok: false, reason: 'bad-signature' },
+      { ok: false, reason: 'bad-signature' },
+    ]);
+  });
+
   it('rejects a token that expires too far in the future', () => {
     const header = signToken({ secret, taskId: 'task-1', nowSeconds: now + 120 });
     expect(verify(header)).toEqual({ ok: false, reason: 'expired' });
