@@ -1,5 +1,5 @@
 import { type AdminThread, startAdminThread } from './admin-thread';
-import { type AdminServerOptions, DEFAULT_ADMIN_PORT, validateServerOptions } from './options';
+import { type AdminServerOptions, DEFAULT_ADMIN_PORT, DEFAULT_MAX_CONNECTIONS, validateServerOptions } from './options';
 import { createAdminEndpoints } from './request-handler';
 
 export interface AdminServer {
@@ -28,6 +28,7 @@ export async function startAdminServer(options: AdminServerOptions = {}): Promis
         headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
         requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
         socketIdleTimeoutMs: options.socketIdleTimeoutMs ?? 60_000,
+        maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       },
       endpoints,
       options.logger ?? console,

@@ -12,6 +12,8 @@ export interface AdminThreadSettings {
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly socketIdleTimeoutMs: number;
+  /** Connections beyond this many open ones are closed as they arrive. */
+  readonly maxConnections: number;
 }
 
 /** Main thread → admin thread: the answer to request `id`, without the file answer's callbacks. */
@@ -87,21 +89,97 @@ server.on('connect', (_req, socket) => {
   socket.end('HTTP/1.1 405 Method Not Allowed\\r\\nConnection: close\\r\\nContent-Length: 0\\r\\n\\r\\n');
 });
 server.setTimeout(settings.socketIdleTimeoutMs, (socket) => socket.destroy());
+// Past the limit Node closes each new connection at once: a flood of clients cannot exhaust the thread or the
+// process's file descriptors, and Prometheus and the collector retry.
+server.maxConnections = settings.maxConnections;
 server.once('error', (error) => parentPort.postMessage({ type: 'listen-error', message: error.message, code: error.code }));
 server.listen(settings.port, settings.host, () => parentPort.postMessage({ type: 'listening', port: server.address().port }));
 `;
 
 export interface AdminThread {
   readonly port: number;
+  /** How many times the thread died and was started again. */
+  readonly restarts: number;
   close(): Promise<void>;
 }
 
-/** Starts the admin port's thread and answers its requests from `endpoints`; resolves once it listens. */
+/** The thread of the moment, as the supervisor sees it. */
+export interface RunningAdminThread {
+  readonly worker: Worker;
+  readonly port: number;
+  /** Settles when the thread stops: with the reason it died, or undefined once terminated on purpose. */
+  readonly stopped: Promise<string | undefined>;
+  terminate(): Promise<void>;
+}
+
+/** Delays before starting a dead admin thread again: doubling from 0.5 s up to 30 s, reset after 60 s of running. */
+export const RESTART_BACKOFF = { firstMs: 500, maxMs: 30_000, healthyAfterMs: 60_000 } as const;
+
+/**
+ * Starts the admin port's thread and answers its requests from `endpoints`; resolves once it listens. A thread that
+ * dies (an uncaught error in it, a crash) is logged with its cause and started again on the same port, with backoff;
+ * the service's own traffic never notices, since it runs in the main thread.
+ */
 export async function startAdminThread(
   settings: AdminThreadSettings,
   endpoints: AdminEndpoints,
   logger: AgentLogger,
-): Promise<AdminThread> {
+): Promise<AdminThread & { current(): RunningAdminThread }> {
+  let running = await spawnAdminThread(settings, endpoints);
+  const port = running.port;
+  let restarts = 0;
+  let closing = false;
+  let wake: (() => void) | undefined;
+  const supervise = async () => {
+    let delayMs: number = RESTART_BACKOFF.firstMs;
+    for (;;) {
+      const startedAt = Date.now();
+      const cause = await running.stopped;
+      if (closing || cause === undefined) return;
+      if (Date.now() - startedAt >= RESTART_BACKOFF.healthyAfterMs) delayMs = RESTART_BACKOFF.firstMs;
+      logger.warn(`heapwatch: the admin thread died (${cause}); starting it again in ${delayMs} ms`);
+      for (;;) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, delayMs).unref();
+        });
+        if (closing) return;
+        delayMs = Math.min(delayMs * 2, RESTART_BACKOFF.maxMs);
+        try {
+          running = await spawnAdminThread({ ...settings, port }, endpoints);
+          restarts++;
+          logger.info(`heapwatch: the admin thread is back on port ${port} (restart ${restarts})`);
+          break;
+        } catch (error) {
+          logger.warn(
+            `heapwatch: the admin thread could not start again (${(error as Error).message}); next try in ${delayMs} ms`,
+          );
+        }
+      }
+    }
+  };
+  const supervising = supervise();
+  let closed: Promise<void> | undefined;
+  return {
+    port,
+    get restarts() {
+      return restarts;
+    },
+    current: () => running,
+    close: () => {
+      closed ??= (async () => {
+        closing = true;
+        wake?.();
+        await running.terminate();
+        await supervising;
+      })();
+      return closed;
+    },
+  };
+}
+
+/** One admin thread: listening on `settings.port` once this resolves. */
+async function spawnAdminThread(settings: AdminThreadSettings, endpoints: AdminEndpoints): Promise<RunningAdminThread> {
   const worker = new Worker(ADMIN_THREAD_SOURCE, {
     eval: true,
     execArgv: [],
@@ -125,6 +203,8 @@ export async function startAdminThread(
     }
     worker.postMessage(message);
   };
+  let terminating = false;
+  let failure: string | undefined;
   const listening = new Promise<number>((resolve, reject) => {
     worker.on('message', (message: ThreadMessage) => {
       switch (message.type) {
@@ -144,7 +224,7 @@ export async function startAdminThread(
       }
     });
     worker.on('error', (error) => {
-      logger.warn(`heapwatch: the admin thread failed: ${error.message}`);
+      failure = error.message;
       reject(error);
     });
     worker.once('exit', (code) => reject(new Error(`the admin thread exited with code ${code}`)));
@@ -155,20 +235,27 @@ export async function startAdminThread(
     files.clear();
     await Promise.all(left.map((file) => file.finished(false, 0)));
   };
-  worker.once('exit', () => void abandonFiles());
+  const stopped = new Promise<string | undefined>((resolve) => {
+    worker.once('exit', (code) => {
+      void abandonFiles().then(() => resolve(terminating ? undefined : (failure ?? `exited with code ${code}`)));
+    });
+  });
   let port: number;
   try {
     port = await listening;
   } catch (error) {
+    terminating = true;
     await worker.terminate();
     throw error;
   }
-  let closed: Promise<void> | undefined;
   return {
+    worker,
     port,
-    close: () => {
-      closed ??= worker.terminate().then(abandonFiles);
-      return closed;
+    stopped,
+    terminate: async () => {
+      terminating = true;
+      await worker.terminate();
+      await stopped;
     },
   };
 }

@@ -54,9 +54,15 @@ export interface AdminServerOptions extends AdminHandlerOptions {
   readonly socketIdleTimeoutMs?: number;
   /** Larger request headers get 431. @default 8192 */
   readonly maxHeaderSizeBytes?: number;
+  /**
+   * Open connections the admin port takes at most; past it, new connections are closed as they arrive (the
+   * scraper and the collector retry). Its clients are one Prometheus, the collector and a health check. @default 32
+   */
+  readonly maxConnections?: number;
 }
 
 export const DEFAULT_ADMIN_PORT = 9464;
+export const DEFAULT_MAX_CONNECTIONS = 32;
 
 /** A hostname made fit to be a task id (ids are part of file names and S3 keys). */
 export function taskIdFromHostname(name: string = hostname()): string {
@@ -105,6 +111,7 @@ export function validateServerOptions(options: AdminServerOptions): void {
   assertPositive('requestTimeoutMs', options.requestTimeoutMs);
   assertPositive('socketIdleTimeoutMs', options.socketIdleTimeoutMs);
   assertPositive('maxHeaderSizeBytes', options.maxHeaderSizeBytes);
+  assertPositive('maxConnections', options.maxConnections);
   const headers = options.headersTimeoutMs ?? 10_000;
   const request = options.requestTimeoutMs ?? 30_000;
   if (headers > request) {
