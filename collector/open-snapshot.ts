@@ -38,17 +38,22 @@ const DEFAULT_RETRY_AFTER_MS = 5_000;
 
 /**
  * Asks an agent for a snapshot until it answers 200 or fails for good. A 401 bad-signature is retried once with the
- * other secret (rotation: the task may still run with the previous one); 409 busy is retried after `Retry-After`
- * within a bound; 503 insufficient memory is never retried, since forcing a capture could kill the task.
+ * other secret (rotation: the task may still run with the previous one), then once more with the secrets read afresh
+ * if they changed (the cached ones may predate a rotation); 409 busy is retried after `Retry-After` within a bound;
+ * 503 insufficient memory is never retried, since forcing a capture could kill the task.
  */
 export async function openSnapshot(options: OpenSnapshotOptions): Promise<OpenSnapshot> {
   const kind = options.kind ?? 'heapsnapshot';
   const url = captureUrl(options.url, kind);
   const sleep = options.sleep ?? ((ms: number) => sleepMs(ms));
   const maxBusyWaitMs = options.maxBusyWaitMs ?? DEFAULT_MAX_BUSY_WAIT_MS;
-  const secrets = await options.secrets.get();
-  const candidates = secrets.previous === undefined ? [secrets.current] : [secrets.current, secrets.previous];
+  const secretCandidates = async () => {
+    const secrets = await options.secrets.get();
+    return secrets.previous === undefined ? [secrets.current] : [secrets.current, secrets.previous];
+  };
+  let candidates = await secretCandidates();
   let secretIndex = 0;
+  let reread = false;
   let busyWaitedMs = 0;
   for (;;) {
     const { status, response } = await postCaptureRequest(
@@ -66,7 +71,18 @@ export async function openSnapshot(options: OpenSnapshotOptions): Promise<OpenSn
         secretIndex += 1;
         continue;
       }
-      if (error === 'bad-signature') options.secrets.invalidate();
+      if (error === 'bad-signature') {
+        options.secrets.invalidate();
+        if (!reread) {
+          reread = true;
+          const fresh = await secretCandidates();
+          if (fresh.some((secret) => !candidates.includes(secret))) {
+            candidates = fresh;
+            secretIndex = 0;
+            continue;
+          }
+        }
+      }
       throw unauthorized(options.taskId, error, candidates.length);
     }
     if (status === 409) {

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { parseToken } from '@heapwatch/agent/protocol';
+import { parseToken, verifyToken } from '@heapwatch/agent/protocol';
 import { openSnapshot } from '../../collector/open-snapshot';
 import { type SecretSource, staticSecretSource } from '../../collector/secret-source';
 import { type ScriptedAnswer, startScriptedServer } from '../support/scripted-server';
@@ -54,10 +54,42 @@ describe('openSnapshot', () => {
     // Act
     const opening = openSnapshot({ url: agent.url, taskId: TASK_ID, secrets });
 
-    // Assess
+    // Assess: the secrets read again are the same, so no third request
     await expect(opening).rejects.toMatchObject({ reason: 'unauthorized' });
     expect(agent.requests).toHaveLength(2);
     expect(invalidated).toBe(1);
+  });
+
+  test('reads the secrets again once after a bad signature: a rotation since they were cached loses no capture', async () => {
+    // Prepare: the agent already has the rotated secret; the cache still holds the one before
+    const ROTATED = 'open-snapshot-rotated-0123456789abcdef';
+    const agent = await scripted((index) =>
+      index < 2
+        ? { status: 401, body: '{"error":"bad-signature"}' }
+        : { status: 503, body: '{"error":"insufficient-memory"}' },
+    );
+    let stale = true;
+    let reads = 0;
+    const secrets: SecretSource = {
+      get: async () => {
+        reads += 1;
+        return stale ? { current: SECRET, previous: PREVIOUS } : { current: ROTATED, previous: SECRET };
+      },
+      invalidate: () => {
+        stale = false;
+      },
+    };
+
+    // Act
+    const opening = openSnapshot({ url: agent.url, taskId: TASK_ID, secrets });
+
+    // Assess: the third request got past the signature check, signed with the rotated secret
+    await expect(opening).rejects.toMatchObject({ reason: 'insufficient-memory' });
+    expect(reads).toBe(2);
+    expect(agent.requests).toHaveLength(3);
+    const verify = (secret: string) =>
+      verifyToken(agent.requests[2].authorization, { secrets: [secret], taskId: TASK_ID }).ok;
+    expect([verify(ROTATED), verify(SECRET)]).toEqual([true, false]);
   });
 
   test('explains an expired token as a clock problem', async () => {
