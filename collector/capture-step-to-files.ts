@@ -1,4 +1,5 @@
-import { isRefusal } from './capture-error';
+import { CaptureError } from './capture-error';
+import { captureStep } from './capture-step';
 import { type CaptureToFileOptions, captureToFile, type SavedSnapshot } from './capture-to-file';
 import type { CaptureProgress } from './verifying-stream';
 
@@ -15,30 +16,24 @@ export interface CapturedStep {
   }[];
 }
 
-/**
- * One step of a series into files, as the collector takes it: a heap profile first (one GC, no snapshot-sized
- * memory), then a snapshot when the agent accepts one. Fails only when both were refused, or on any other error.
- */
+/** One step of a series into files, as the collector takes it (see captureStep). */
 export async function captureStepToFiles(
   options: Omit<CaptureToFileOptions, 'kind' | 'onProgress'>,
   onSnapshotProgress?: (progress: CaptureProgress) => void,
 ): Promise<CapturedStep> {
-  const refusals: { kind: SavedSnapshot['kind']; reason: string; message: string }[] = [];
-  const attempt = async (kind: SavedSnapshot['kind']): Promise<SavedSnapshot | undefined> => {
-    try {
-      return await captureToFile({
-        ...options,
-        kind,
-        onProgress: kind === 'heapsnapshot' ? onSnapshotProgress : undefined,
-      });
-    } catch (error) {
-      if (!isRefusal(error)) throw error;
-      refusals.push({ kind, reason: error.reason, message: error.message });
-      if (refusals.length === 2) throw error;
-      return undefined;
-    }
+  const { profile, snapshot } = await captureStep((kind) =>
+    captureToFile({ ...options, kind, onProgress: kind === 'heapsnapshot' ? onSnapshotProgress : undefined }),
+  );
+  const outcomes = [
+    ['heapprofile', profile],
+    ['heapsnapshot', snapshot],
+  ] as const;
+  const refusals = outcomes.flatMap(([kind, outcome]) =>
+    outcome instanceof CaptureError ? [{ kind, reason: outcome.reason, message: outcome.message }] : [],
+  );
+  return {
+    profile: profile instanceof CaptureError ? undefined : profile,
+    snapshot: snapshot instanceof CaptureError ? undefined : snapshot,
+    refusals,
   };
-  const profile = await attempt('heapprofile');
-  const snapshot = await attempt('heapsnapshot');
-  return { profile, snapshot, refusals };
 }

@@ -1,6 +1,7 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CaptureError, isRefusal } from './capture-error';
+import { CaptureError } from './capture-error';
+import { captureStep } from './capture-step';
 import { type CaptureToS3Options, captureToS3, type StoredCapture } from './capture-to-s3';
 import { discoverTasks, longestRunningTask } from './discovery';
 import type { SecretSource } from './secret-source';
@@ -72,9 +73,7 @@ export async function captureNextStep(state: SeriesState, deps: CaptureStepDepen
       taskId: state.taskId,
       url: `http://${task.privateIp}:${state.adminPort}`,
     });
-  const profile = await skippable(() => capture('heapprofile'));
-  const snapshot = await skippable(() => capture('heapsnapshot'));
-  if (snapshot instanceof CaptureError && profile instanceof CaptureError) throw snapshot;
+  const { profile, snapshot } = await captureStep(capture);
   return {
     ...state,
     captured: step,
@@ -85,14 +84,4 @@ export async function captureNextStep(state: SeriesState, deps: CaptureStepDepen
         ? [...state.skippedSnapshots, { step, reason: snapshot.reason, message: snapshot.message }]
         : state.skippedSnapshots,
   };
-}
-
-/** The capture, or the refusal that lets the series go on without it; other failures throw. */
-async function skippable(capture: () => Promise<StoredCapture>): Promise<StoredCapture | CaptureError> {
-  try {
-    return await capture();
-  } catch (error) {
-    if (isRefusal(error)) return error;
-    throw error;
-  }
 }
