@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signToken } from '@heapwatch/agent/protocol';
-import autocannon from 'autocannon';
-import { startTsxChild, type TsxChild } from '../agent/helpers/child-process';
+import type { TsxChild } from '../agent/helpers/child-process';
 import { parsePrometheusText, sampleValue } from '../agent/helpers/prometheus-text';
+import { loadDemo, startDemoChild } from './helpers/demo-child';
 
 const secret = 'growth-secret-'.padEnd(48, 'g');
 const REQUESTS = 4000;
@@ -22,17 +22,7 @@ async function oldSpaceAfterFullGc(child: TsxChild, taskId: string): Promise<num
   return sampleValue(metrics, 'nodejs_heap_space_size_used_bytes', { space: 'old' })!;
 }
 
-async function load(siteUrl: string): Promise<autocannon.Result> {
-  return autocannon({
-    url: siteUrl,
-    connections: 10,
-    amount: REQUESTS,
-    requests: [
-      { method: 'GET', path: '/products/11' },
-      { method: 'GET', path: '/' },
-    ],
-  });
-}
+const load = (siteUrl: string) => loadDemo(siteUrl, REQUESTS);
 
 describe('the demo under load', () => {
   const children: TsxChild[] = [];
@@ -49,15 +39,7 @@ describe('the demo under load', () => {
 
   async function growthOfOldSpace(leak: string): Promise<number> {
     const taskId = `growth-${leak}`;
-    const child = await startTsxChild('demo/src/main.ts', {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      HEAPWATCH_ADMIN_PORT: '0',
-      HEAPWATCH_SECRET: secret,
-      HEAPWATCH_TASK_ID: taskId,
-      HEAPWATCH_LEAK: leak,
-      HEAPWATCH_SNAPSHOT_DIR: snapshotDir,
-    });
+    const child = await startDemoChild({ leak, taskId, secret, env: { HEAPWATCH_SNAPSHOT_DIR: snapshotDir } });
     children.push(child);
     await load(child.ready.siteUrl); // warm-up: JIT, caches, lazy modules
     const before = await oldSpaceAfterFullGc(child, taskId);

@@ -2,9 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signToken } from '@heapwatch/agent/protocol';
-import autocannon from 'autocannon';
 import { diffProfileFiles } from '../../analysis';
-import { startTsxChild } from '../agent/helpers/child-process';
+import { loadDemo, startDemoChild } from './helpers/demo-child';
 
 /**
  * Every leak of the demo, diagnosed from three heap profiles of the running demo under load, as a series on a task
@@ -14,15 +13,7 @@ const secret = 'profile-leaks-secret-'.padEnd(48, 'p');
 const REQUESTS_PER_STEP = 3000;
 
 async function load(siteUrl: string): Promise<void> {
-  const result = await autocannon({
-    url: siteUrl,
-    connections: 10,
-    amount: REQUESTS_PER_STEP,
-    requests: [
-      { method: 'GET', path: '/products/11' },
-      { method: 'GET', path: '/' },
-    ],
-  });
+  const result = await loadDemo(siteUrl, REQUESTS_PER_STEP);
   expect([result.errors, result.non2xx]).toEqual([0, 0]);
 }
 
@@ -35,16 +26,8 @@ describe('heap profiles of the demo under load', () => {
 
   async function profileSeries(leak: string): Promise<string[]> {
     const taskId = `profiles-${leak}`;
-    const child = await startTsxChild('demo/src/main.ts', {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      HEAPWATCH_ADMIN_PORT: '0',
-      HEAPWATCH_SECRET: secret,
-      HEAPWATCH_TASK_ID: taskId,
-      HEAPWATCH_LEAK: leak,
-      // A few thousand requests leak about a MB: sample finely enough to see them.
-      HEAPWATCH_HEAP_SAMPLING_INTERVAL: '8192',
-    });
+    // A few thousand requests leak about a MB: sample finely enough to see them.
+    const child = await startDemoChild({ leak, taskId, secret, env: { HEAPWATCH_HEAP_SAMPLING_INTERVAL: '8192' } });
     try {
       await load(child.ready.siteUrl); // warm-up: JIT, caches, lazy modules
       const files: string[] = [];
