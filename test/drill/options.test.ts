@@ -11,6 +11,7 @@ describe('drill options', () => {
       connections: 50,
       outDir: 'drill-report',
       json: false,
+      quick: false,
     });
   });
 
@@ -18,6 +19,7 @@ describe('drill options', () => {
     expect(parseDrillOptions(['--quick', '--requests', '100'], leaks)).toMatchObject({
       durationSeconds: 45,
       requestsPerRound: 100,
+      quick: true,
     });
   });
 
