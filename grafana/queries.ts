@@ -194,10 +194,7 @@ export function agentDownExpr(): string {
   return `max ${BY_TASK} (up{job="${SCRAPE_JOB_NAME}"}) == 0`;
 }
 
-/** Label matchers for one task, as a Go-template string for alert annotations (`$labels` of the alert). */
-export const TASK_SELECTOR_TEMPLATE = `{${TASK_LABELS.map((label) => `${label}="%s"`).join(',')}}`;
-export const TASK_SELECTOR_TEMPLATE_ARGS = TASK_LABELS.map((label) => `$labels.${label}`).join(' ');
-/** The same with the alert's `memory` label: one floor of one task. */
+/** Label matchers for one floor of one task, as a Go-template string for alert annotations (`$labels` of the alert). */
 export const FLOOR_SELECTOR_TEMPLATE = `{${[...TASK_LABELS, 'memory'].map((label) => `${label}="%s"`).join(',')}}`;
 export const FLOOR_SELECTOR_TEMPLATE_ARGS = [...TASK_LABELS, 'memory'].map((label) => `$labels.${label}`).join(' ');
 
