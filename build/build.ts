@@ -6,7 +6,7 @@
  *   Lambda handler bundled, so an app's `cdk synth` needs neither esbuild nor Docker.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeAgentEsmEntries } from './agent-esm-entries';
 import { bundleLambda, LAMBDA_HANDLERS } from './bundle-lambda';
@@ -48,6 +48,8 @@ step('demo', () => {
 step('heapwatch', () => {
   rmSync(path.join(ROOT, 'dist'), { recursive: true, force: true });
   compile('tsconfig.build.json');
+  // tsc writes 0644; `npx heapwatch` in this repository runs the bin file itself, which needs the execute bit.
+  chmodSync(path.join(ROOT, 'dist', 'bin', 'heapwatch.js'), 0o755);
   copyArtefacts();
 });
 step('Lambda handlers', () => {
