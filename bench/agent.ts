@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateSigningKeyPair } from '@heapwatch/agent/protocol';
 import { type HeapSizeResult, measureCaptures } from './agent/capture';
 import { MiB, mb, median, memoryOf, seconds } from './agent/measure';
 import { measureMetricsRender } from './agent/metrics-render';
@@ -13,7 +14,8 @@ import { measureProfileVsSnapshot, type ProfileVsSnapshot } from './agent/profil
 import { measureThroughput, type ThroughputResult } from './agent/throughput';
 import { throughputReport } from './agent/throughput-report';
 
-const secret = 'bench-secret-'.padEnd(64, 'b');
+/** The agents trust its public key; the bench signs capture tokens with its private key. */
+const keys = generateSigningKeyPair();
 // The first snapshot of a process is slower (it faults in ~8× heapUsed of fresh pages), so ratios leave out
 // each process's first operation and alternate the rest; the first operation gives the peak-memory column.
 const HEAP_SIZES: ReadonlyArray<[number, ReadonlyArray<'agent' | 'bare'>]> = [
@@ -80,7 +82,7 @@ const SAMPLING_INTERVALS = (process.env.BENCH_SAMPLING_INTERVALS ?? '2097152,524
 
 async function profilesPart(snapshotDir: string): Promise<ProfileVsSnapshot[]> {
   const results: ProfileVsSnapshot[] = [];
-  for (const targetMiB of PROFILE_HEAPS) results.push(await measureProfileVsSnapshot(targetMiB, secret, snapshotDir));
+  for (const targetMiB of PROFILE_HEAPS) results.push(await measureProfileVsSnapshot(targetMiB, keys, snapshotDir));
   console.log('### Heap profile vs snapshot of the same heap (sampling interval: the agent default, 2 MiB)\n');
   console.log(
     '| heapUsed | objects | profile: pause / total | profile size (samples) | profile peak RSS growth | snapshot: pause | snapshot size | snapshot peak RSS growth | pause ratio | memory ratio |',
@@ -109,7 +111,7 @@ async function samplingPart(): Promise<Record<string, ThroughputResult>> {
   process.env.BENCH_SCRAPE ??= '0';
   const results: Record<string, ThroughputResult> = {};
   for (const interval of SAMPLING_INTERVALS) {
-    const result = await measureThroughput(secret, undefined, undefined, undefined, {
+    const result = await measureThroughput(keys.publicKey, undefined, undefined, undefined, {
       subjectLabel: `agent sampling every ${interval / 1024} KiB`,
       referenceLabel: 'agent with sampling off',
       subject: { BENCH_WITH_AGENT: '1', BENCH_HEAP_SAMPLING_INTERVAL: String(interval) },
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
       );
       return;
     }
-    const t = only === 'captures' ? undefined : await measureThroughput(secret);
+    const t = only === 'captures' ? undefined : await measureThroughput(keys.publicKey);
     if (t) console.log(throughputReport(t));
     if (only === 'throughput') {
       writeResults({ throughput: t });
@@ -162,8 +164,7 @@ async function main(): Promise<void> {
     );
 
     const heaps: HeapSizeResult[] = [];
-    for (const [targetMiB, order] of HEAP_SIZES)
-      heaps.push(await measureCaptures(targetMiB, order, secret, snapshotDir));
+    for (const [targetMiB, order] of HEAP_SIZES) heaps.push(await measureCaptures(targetMiB, order, keys, snapshotDir));
     console.log('### Capture through the agent vs bare v8.writeHeapSnapshot (same process)\n');
     console.log(
       '| heapUsed | objects | snapshot | first capture: to headers / last byte | later captures (median): to headers / last byte | bare write (median) | ratio to headers / last byte | RSS before | peak RSS | peak − before | (peak − before) / heapUsed |',

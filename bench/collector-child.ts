@@ -9,9 +9,8 @@ import { pipeline } from 'node:stream/promises';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { captureToS3, DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE } from '../collector/capture-to-s3';
-import { staticSecretSource } from '../collector/secret-source';
+import { staticSigningKeySource } from '../collector/signing-key-source';
 
-export const BENCH_SECRET = 'bench-collector-secret-0123456789abcdef';
 export const BENCH_TASK_ID = 'bench0000000000000000000000000000';
 
 export interface ChildResult {
@@ -82,7 +81,7 @@ async function childCapture(): Promise<ChildResult> {
     service: 'synthetic',
     taskId: BENCH_TASK_ID,
     url: process.env.BENCH_AGENT_URL ?? '',
-    secrets: staticSecretSource({ current: BENCH_SECRET }),
+    signingKey: staticSigningKeySource(process.env.BENCH_PRIVATE_KEY ?? '', 'BENCH_PRIVATE_KEY'),
     partSizeBytes: partSizeBytes(),
     queueSize: queueSize(),
   });

@@ -9,7 +9,7 @@
  * S3) are pinned to core 0 and the process measured (the collector or the copy) to core 1, when taskset exists.
  * BENCH_SINK_KEEP=1 makes the sink write the parts to files, on core 0 too.
  *
- * The "agent" here is a small protocol-v1 server (verifyToken + headers) streaming a file generated in /tmp, because a
+ * The "agent" here is a small protocol-v2 server (verifyToken + headers) streaming a file generated in /tmp, because a
  * real 2 GiB snapshot needs a ~1 GB heap and minutes of V8 time; the collector cannot tell the difference.
  */
 import { spawn } from 'node:child_process';
@@ -23,19 +23,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
-import { NonceCache, verifyToken } from '@heapwatch/agent/protocol';
+import { generateSigningKeyPair, NonceCache, parsePublicKey, verifyToken } from '@heapwatch/agent/protocol';
 import { build } from 'esbuild';
 import S3rver from 's3rver';
 import { pinProcess, planCores } from './agent/pinning';
 import { S3Sink } from './collector/s3-sink';
 import { parseSize, sizeArgument } from './collector/size';
-import { type ChildResult, BENCH_SECRET as SECRET, BENCH_TASK_ID as TASK_ID } from './collector-child';
+import { type ChildResult, BENCH_TASK_ID as TASK_ID } from './collector-child';
 
 const SIZE_BYTES = parseSize(sizeArgument() ?? process.env.BENCH_SIZE_BYTES ?? '2G');
 const WORK_DIR = join(tmpdir(), 'heapwatch-bench-collector');
 const BUCKET = 'snapshots';
 const TLS_DIR = join(__dirname, '..', 'test', 'support', 'tls');
 const CORES = planCores();
+/** The file agent trusts the public key; the capture child signs with the private key (BENCH_PRIVATE_KEY). */
+const KEYS = generateSigningKeyPair();
 
 /**
  * The child is bundled with esbuild like the Lambda is (CJS, minified) and run by plain `node`, so its RSS is the
@@ -89,13 +91,14 @@ async function syntheticSnapshot(): Promise<{ path: string; sha256: string }> {
   return { path, sha256 };
 }
 
-/** Protocol v1's POST /heap/snapshot answered from a file; GET /raw serves the same bytes for the baseline. */
+/** Protocol v2's POST /heap/snapshot answered from a file; GET /raw serves the same bytes for the baseline. */
 async function startFileAgent(file: { path: string; sha256: string }): Promise<{ url: string; close: () => void }> {
   const size = (await stat(file.path)).size;
   const nonces = new NonceCache();
+  const publicKeys = [parsePublicKey(KEYS.publicKey)];
   const server = createServer((req, res) => {
     if (req.method === 'POST' && req.url === '/heap/snapshot') {
-      const verdict = verifyToken(req.headers.authorization, { secrets: [SECRET], taskId: TASK_ID, nonces });
+      const verdict = verifyToken(req.headers.authorization, { publicKeys, taskId: TASK_ID, nonces });
       if (!verdict.ok) return void res.writeHead(401).end(JSON.stringify({ error: verdict.reason }));
       res.writeHead(200, { 'content-length': size, 'x-heapwatch-task-id': TASK_ID, 'x-heapwatch-sha256': file.sha256 });
     } else if (req.method === 'GET' && req.url === '/raw') {
@@ -180,7 +183,11 @@ async function main(): Promise<void> {
       const env: Record<string, string> = server
         ? { BENCH_S3_ENDPOINT: server.endpoint, BENCH_S3_CA: join(TLS_DIR, 'loopback.crt') }
         : { BENCH_OUT_DIR: WORK_DIR };
-      const result = await runChild(script, mode, { BENCH_AGENT_URL: agentUrl, ...env });
+      const result = await runChild(script, mode, {
+        BENCH_AGENT_URL: agentUrl,
+        BENCH_PRIVATE_KEY: KEYS.privateKey,
+        ...env,
+      });
       const agentUsage = process.cpuUsage(agentBefore);
       const agentCpu = (agentUsage.user + agentUsage.system) / 1e6;
       return { ...result, agentCpu, serverCpu: (server?.cpuSeconds() ?? 0) - serverBefore };
@@ -198,7 +205,7 @@ async function main(): Promise<void> {
     const s3rverComplete = captureS3rver.completeSeconds ?? 0;
     process.stdout.write(
       [
-        `synthetic snapshot: ${file.path} (${mib(capture.bytes)} MiB), served by a protocol-v1 loopback server`,
+        `synthetic snapshot: ${file.path} (${mib(capture.bytes)} MiB), served by a protocol-v2 loopback server`,
         CORES.pinned
           ? `agent and S3 servers pinned to core ${CORES.serverCore}, the measured process to core ${CORES.loadCore}; the sink speaks HTTPS and ${process.env.BENCH_SINK_KEEP === '1' ? 'writes parts to files' : 'checks and drops the bytes'}`
           : `NOT pinned: ${CORES.reason}`,

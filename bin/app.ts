@@ -76,6 +76,8 @@ export class HeapwatchDemoStack extends Stack {
 
     new CfnOutput(this, 'SnapshotBucket', { value: this.heapwatch.bucket.bucketName });
     new CfnOutput(this, 'ReportTopic', { value: this.heapwatch.reportTopic.topicArn });
+    // The name of the secret holding the current signing key (not the key): for `heapwatch capture --url` on call.
+    new CfnOutput(this, 'SigningKeySecret', { value: this.heapwatch.signingKey.secret.secretName });
     acknowledgeDemoFindings(this.demo);
   }
 }
@@ -144,7 +146,7 @@ function acknowledgeDemoFindings(demo: ecsPatterns.ApplicationLoadBalancedFargat
   Validations.of(demo.taskDefinition).acknowledge({
     id: 'AwsSolutions-ECS2',
     reason:
-      'Plain environment holds only PORT, HEAPWATCH_LEAK and HEAPWATCH_ADMIN_PORT; the heapwatch token is injected as an ECS secret.',
+      'Plain environment holds only PORT, HEAPWATCH_LEAK, HEAPWATCH_ADMIN_PORT and HEAPWATCH_PUBLIC_KEYS (public keys, which verify tokens and cannot sign them); the task holds no secret.',
   });
 }
 

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerCaptureCommand } from '../cli/capture';
 import { registerDiffCommand } from '../cli/diff';
+import { registerKeygenCommand } from '../cli/keygen';
 import { registerSignCommand } from '../cli/sign';
 
 const program = new Command('heapwatch')
@@ -9,6 +10,7 @@ const program = new Command('heapwatch')
   .showHelpAfterError();
 
 registerSignCommand(program);
+registerKeygenCommand(program);
 registerCaptureCommand(program);
 registerDiffCommand(program);
 

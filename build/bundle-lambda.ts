@@ -4,7 +4,14 @@ import { buildSync } from 'esbuild';
 const REPOSITORY_ROOT = path.join(__dirname, '..');
 
 /** The Lambda handlers in `lambda/`, by file name without `.ts`. */
-export const LAMBDA_HANDLERS = ['trigger', 'discover', 'capture', 'analyze', 'grafana-provisioner'] as const;
+export const LAMBDA_HANDLERS = [
+  'trigger',
+  'discover',
+  'capture',
+  'analyze',
+  'grafana-provisioner',
+  'signing-key',
+] as const;
 export type LambdaHandlerName = (typeof LAMBDA_HANDLERS)[number];
 
 /** Node.js version the handlers are compiled for; matches the functions' runtime (lib/lambda-code.ts). */

@@ -7,6 +7,7 @@ import { reportKeys } from '../collector/series';
 import { formatBytes } from '../collector/series-summary';
 import { startSeriesOnce } from '../collector/start-series';
 import type { CaptureProgress } from '../collector/verifying-stream';
+import { requiredPrivateKey } from './private-key-env';
 
 /** Where the command writes; the real process streams unless a test passes its own. */
 export interface CaptureIo {
@@ -51,7 +52,7 @@ export function registerCaptureCommand(program: Command, io: CaptureIo = process
     .option('--out <dir>', 'direct mode: where the .heapprofile and .heapsnapshot files go', '.')
     .addHelpText(
       'after',
-      '\nExamples:\n  heapwatch capture --cluster prod --service web --count 3 --interval 5m\n  HEAPWATCH_SECRET=… heapwatch capture --url http://127.0.0.1:9464 --task 0123abcd --out ./snapshots',
+      '\nExamples:\n  heapwatch capture --cluster prod --service web --count 3 --interval 5m\n  HEAPWATCH_PRIVATE_KEY=… heapwatch capture --url http://127.0.0.1:9464 --task 0123abcd --out ./snapshots',
     )
     .action(async (options: CaptureCommandOptions) => {
       if (options.url !== undefined) await captureDirect(options, io);
@@ -64,15 +65,13 @@ async function captureDirect(options: CaptureCommandOptions, io: CaptureIo): Pro
     throw new Error('--url captures one step directly: drop --cluster/--service, or drop --url to start a series');
   }
   if (options.task === undefined) throw new Error('--url needs --task <id>: tokens are bound to the agent’s task ID');
-  const secret = io.env.HEAPWATCH_SECRET;
-  if (!secret) throw new Error('HEAPWATCH_SECRET is not set: export the secret the agent was started with');
+  const privateKey = requiredPrivateKey(io.env);
   const bar = progressBar(io.stderr);
   const step = await captureStepToFiles(
     {
       url: options.url ?? '',
       taskId: options.task,
-      secret,
-      previousSecret: io.env.HEAPWATCH_SECRET_PREVIOUS || undefined,
+      privateKey,
       outDir: options.out,
     },
     bar.update,

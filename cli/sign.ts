@@ -1,17 +1,18 @@
 import { MAX_TOKEN_LIFETIME_SECONDS, PROFILE_ACTION, SNAPSHOT_ACTION, signToken } from '@heapwatch/agent/protocol';
 import type { Command } from 'commander';
+import { requiredPrivateKey } from './private-key-env';
 
 const ACTIONS = [SNAPSHOT_ACTION, PROFILE_ACTION];
 
 /**
  * `heapwatch sign --task <id> [--action heap-snapshot|heap-profile] [--ttl 300]`: prints an Authorization header
- * value signed with HEAPWATCH_SECRET.
+ * value signed with HEAPWATCH_PRIVATE_KEY.
  */
 export function registerSignCommand(program: Command): void {
   program
     .command('sign')
     .description(
-      'print an Authorization header value for POST /heap/snapshot or /heap/profile, signed with $HEAPWATCH_SECRET',
+      'print an Authorization header value for POST /heap/snapshot or /heap/profile, signed with $HEAPWATCH_PRIVATE_KEY',
     )
     .requiredOption('--task <id>', 'the task ID the token is bound to (the agent’s HEAPWATCH_TASK_ID)')
     .option('--action <action>', `what the token allows: ${ACTIONS.join(' or ')}`, SNAPSHOT_ACTION)
@@ -22,13 +23,12 @@ export function registerSignCommand(program: Command): void {
         '  curl -X POST -H "Authorization: $(heapwatch sign --task $TASK --action heap-profile)" -o heap.heapprofile http://10.0.1.23:9464/heap/profile',
     )
     .action((options: { task: string; action: string; ttl: string }) => {
-      const secret = process.env.HEAPWATCH_SECRET;
-      if (!secret) throw new Error('HEAPWATCH_SECRET is not set: export the secret the agent was started with');
+      const privateKey = requiredPrivateKey(process.env);
       if (!ACTIONS.includes(options.action)) {
         throw new Error(`--action ${JSON.stringify(options.action)} is unknown: use ${ACTIONS.join(' or ')}`);
       }
       process.stdout.write(
-        `${signToken({ secret, taskId: options.task, action: options.action, ttlSeconds: Number(options.ttl) })}\n`,
+        `${signToken({ privateKey, taskId: options.task, action: options.action, ttlSeconds: Number(options.ttl) })}\n`,
       );
     });
 }

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { type CaptureKind, captureFileName } from '@heapwatch/agent/protocol';
 import { CaptureError, errorMessage } from './capture-error';
 import { openSnapshot } from './open-snapshot';
-import { staticSecretSource } from './secret-source';
+import { staticSigningKeySource } from './signing-key-source';
 import type { SnapshotTimeouts } from './snapshot-request';
 import { type CaptureProgress, VerifyingStream } from './verifying-stream';
 
@@ -13,9 +13,8 @@ export interface CaptureToFileOptions {
   /** The agent's admin server, e.g. `http://127.0.0.1:9464` (through a bastion tunnel in AWS). */
   readonly url: string;
   readonly taskId: string;
-  readonly secret: string;
-  /** Tried after a 401 bad-signature, during a secret rotation. */
-  readonly previousSecret?: string;
+  /** The Ed25519 private key that signs the tokens: standard base64 of its DER PKCS8 encoding. */
+  readonly privateKey: string;
   readonly outDir: string;
   /** @default 'heapsnapshot' */
   readonly kind?: CaptureKind;
@@ -41,13 +40,9 @@ export interface SavedSnapshot {
  * The file appears only complete and verified; a partial download is removed.
  */
 export async function captureToFile(options: CaptureToFileOptions): Promise<SavedSnapshot> {
-  const secrets = staticSecretSource(
-    options.previousSecret === undefined
-      ? { current: options.secret }
-      : { current: options.secret, previous: options.previousSecret },
-  );
+  const signingKey = staticSigningKeySource(options.privateKey);
   await mkdir(options.outDir, { recursive: true });
-  const opened = await openSnapshot({ ...options, secrets });
+  const opened = await openSnapshot({ ...options, signingKey });
   const capturedAt = (options.now ?? (() => new Date()))();
   const kind = options.kind ?? 'heapsnapshot';
   const path = join(options.outDir, captureFileName(options.taskId, capturedAt, kind));

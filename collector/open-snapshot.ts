@@ -1,8 +1,9 @@
+import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleepMs } from 'node:timers/promises';
-import type { CaptureKind } from '@heapwatch/agent/protocol';
+import { type CaptureKind, publicKeyOf } from '@heapwatch/agent/protocol';
 import { CaptureError } from './capture-error';
-import type { SecretSource } from './secret-source';
+import type { SigningKeySource } from './signing-key-source';
 import {
   CAPTURE_ENDPOINTS,
   captureUrl,
@@ -16,7 +17,7 @@ export interface OpenSnapshotOptions {
   /** The agent's admin server, `http://<ip>:<admin port>`. */
   readonly url: string;
   readonly taskId: string;
-  readonly secrets: SecretSource;
+  readonly signingKey: SigningKeySource;
   /** A full heap snapshot, or the sampling heap profiler's live allocations. @default 'heapsnapshot' */
   readonly kind?: CaptureKind;
   readonly timeouts?: SnapshotTimeouts;
@@ -38,8 +39,7 @@ const DEFAULT_RETRY_AFTER_MS = 5_000;
 
 /**
  * Asks an agent for a snapshot until it answers 200 or fails for good. A 401 bad-signature is retried once with the
- * other secret (rotation: the task may still run with the previous one), then once more with the secrets read afresh
- * if they changed (the cached ones may predate a rotation); 409 busy is retried after `Retry-After` within a bound;
+ * key read afresh if it changed (the cached one may predate a rotation); 409 busy is retried after `Retry-After` within a bound;
  * 503 insufficient memory is never retried, since forcing a capture could kill the task.
  */
 export async function openSnapshot(options: OpenSnapshotOptions): Promise<OpenSnapshot> {
@@ -47,19 +47,14 @@ export async function openSnapshot(options: OpenSnapshotOptions): Promise<OpenSn
   const url = captureUrl(options.url, kind);
   const sleep = options.sleep ?? ((ms: number) => sleepMs(ms));
   const maxBusyWaitMs = options.maxBusyWaitMs ?? DEFAULT_MAX_BUSY_WAIT_MS;
-  const secretCandidates = async () => {
-    const secrets = await options.secrets.get();
-    return secrets.previous === undefined ? [secrets.current] : [secrets.current, secrets.previous];
-  };
-  let candidates = await secretCandidates();
-  let secretIndex = 0;
+  let key = await options.signingKey.get();
   let reread = false;
   let busyWaitedMs = 0;
   for (;;) {
     const { status, response } = await postCaptureRequest(
       url,
       options.taskId,
-      candidates[secretIndex],
+      key,
       CAPTURE_ENDPOINTS[kind].action,
       options.timeouts,
     );
@@ -67,23 +62,16 @@ export async function openSnapshot(options: OpenSnapshotOptions): Promise<OpenSn
     const body = await readErrorBody(response);
     const error = typeof body.error === 'string' ? body.error : '';
     if (status === 401) {
-      if (error === 'bad-signature' && secretIndex + 1 < candidates.length) {
-        secretIndex += 1;
-        continue;
-      }
-      if (error === 'bad-signature') {
-        options.secrets.invalidate();
-        if (!reread) {
-          reread = true;
-          const fresh = await secretCandidates();
-          if (fresh.some((secret) => !candidates.includes(secret))) {
-            candidates = fresh;
-            secretIndex = 0;
-            continue;
-          }
+      if (error === 'bad-signature' && !reread) {
+        reread = true;
+        options.signingKey.invalidate();
+        const fresh = await options.signingKey.get();
+        if (!fresh.equals(key)) {
+          key = fresh;
+          continue;
         }
       }
-      throw unauthorized(options.taskId, error, candidates.length);
+      throw unauthorized(options.taskId, error, key);
     }
     if (status === 409) {
       const waitMs = retryAfterMs(response.headers['retry-after']) ?? DEFAULT_RETRY_AFTER_MS;
@@ -112,7 +100,7 @@ export async function openSnapshot(options: OpenSnapshotOptions): Promise<OpenSn
         'disabled',
         kind === 'heapprofile' && typeof body.reason === 'string'
           ? `heap profiles are disabled on this agent: ${body.reason}`
-          : 'captures are disabled on this agent: set HEAPWATCH_SECRET (at least 32 bytes, the collector’s secret) in the task definition',
+          : 'captures are disabled on this agent: set HEAPWATCH_PUBLIC_KEYS (the public key of the collector’s signing key) in the task definition',
       );
     }
     if (status === 404 && kind === 'heapprofile') {
@@ -125,21 +113,18 @@ export async function openSnapshot(options: OpenSnapshotOptions): Promise<OpenSn
     throw new CaptureError(
       options.taskId,
       'bad-response',
-      `unexpected answer ${status} ${JSON.stringify(body).slice(0, 200)} from ${url.origin}: is a heapwatch agent (protocol v1) listening there?`,
+      `unexpected answer ${status} ${JSON.stringify(body).slice(0, 200)} from ${url.origin}: is a heapwatch agent (protocol v2) listening there?`,
     );
   }
 }
 
-function unauthorized(taskId: string, reason: string, secretsTried: number): CaptureError {
+function unauthorized(taskId: string, reason: string, key: KeyObject): CaptureError {
   const fixes: Record<string, string> = {
-    'bad-signature':
-      secretsTried > 1
-        ? 'the agent’s HEAPWATCH_SECRET matches neither the current nor the previous version of the collector’s secret: redeploy the service with the current secret'
-        : 'the agent’s HEAPWATCH_SECRET differs from the collector’s secret: give both the same secret',
+    'bad-signature': `the agent’s HEAPWATCH_PUBLIC_KEYS does not hold the public key of the signing key (${publicKeyOf(key)}): redeploy the service with it (a task picks up new keys when it restarts)`,
     expired: 'the token looked expired to the agent: the collector’s and the task’s clocks differ by more than 30 s',
     replayed: 'the agent had already seen this token’s nonce: another client may be replaying requests',
   };
-  const fix = fixes[reason] ?? 'the agent does not understand heapwatch protocol v1 tokens: upgrade the agent';
+  const fix = fixes[reason] ?? 'the agent does not understand heapwatch protocol v2 tokens: upgrade @heapwatch/agent';
   return new CaptureError(taskId, 'unauthorized', `401 ${reason || 'unauthorized'}: ${fix}`);
 }
 
@@ -157,7 +142,7 @@ function acceptSnapshot(taskId: string, response: IncomingMessage): OpenSnapshot
           : undefined;
   if (problem !== undefined || typeof sha256 !== 'string') {
     response.destroy();
-    throw new CaptureError(taskId, 'bad-response', `${problem}; upgrade the agent to protocol v1`);
+    throw new CaptureError(taskId, 'bad-response', `${problem}; upgrade the agent to protocol v2`);
   }
   return { body: response, sha256, bytes: length };
 }

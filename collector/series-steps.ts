@@ -4,8 +4,8 @@ import { CaptureError } from './capture-error';
 import { captureStep } from './capture-step';
 import { type CaptureToS3Options, captureToS3, type StoredCapture } from './capture-to-s3';
 import { discoverTasks, longestRunningTask } from './discovery';
-import type { SecretSource } from './secret-source';
 import { normalizeSeriesRequest, type SeriesRequest, type SeriesState } from './series';
+import type { SigningKeySource } from './signing-key-source';
 
 export interface BeginSeriesDependencies {
   readonly ecs: ECSClient;
@@ -48,7 +48,7 @@ export interface CaptureStepDependencies
   readonly ecs: ECSClient;
   readonly s3: S3Client;
   readonly bucket: string;
-  readonly secrets: SecretSource;
+  readonly signingKey: SigningKeySource;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { type IncomingMessage, request } from 'node:http';
 import { type CaptureKind, PROFILE_ACTION, SNAPSHOT_ACTION, signToken } from '@heapwatch/agent/protocol';
 import { CaptureError, errorMessage } from './capture-error';
@@ -46,7 +47,7 @@ export function captureUrl(baseUrl: string, kind: CaptureKind = 'heapsnapshot'):
 export function postCaptureRequest(
   url: URL,
   taskId: string,
-  secret: string,
+  privateKey: KeyObject,
   action: string,
   timeouts: SnapshotTimeouts = {},
 ): Promise<SnapshotAnswer> {
@@ -58,7 +59,7 @@ export function postCaptureRequest(
       method: 'POST',
       agent: false,
       headers: {
-        authorization: signToken({ secret, taskId, action }),
+        authorization: signToken({ privateKey, taskId, action }),
         'content-length': '0',
         accept: 'application/json',
       },

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { generateSigningKeyPair } from '@heapwatch/agent/protocol';
 import { diffSeriesFiles, renderHtml, renderMarkdown } from '../analysis';
 import { captureStepToFiles } from '../collector/capture-step-to-files';
 import { leakNames } from '../demo/src';
@@ -34,7 +34,8 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
   await mkdir(outDir, { recursive: true });
   try {
     const [sitePort, adminPort] = [await findFreePort(), await findFreePort()];
-    const secret = randomBytes(32).toString('hex');
+    // A pair of its own: the demo (the agent) gets the public key, the drill's captures sign with the private one.
+    const keys = generateSigningKeyPair();
     const taskId = `drill-${options.leak}`;
     progress(`1/6 starting the demo service (leak: ${options.leak}) on 127.0.0.1:${sitePort}, admin port ${adminPort}`);
     const taskMemory =
@@ -52,7 +53,7 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
         HEAPWATCH_ADMIN_PORT: String(adminPort),
         HEAPWATCH_ADMIN_HOST: '127.0.0.1',
         HEAPWATCH_LEAK: options.leak,
-        HEAPWATCH_SECRET: secret,
+        HEAPWATCH_PUBLIC_KEYS: keys.publicKey,
         HEAPWATCH_TASK_ID: taskId,
         HEAPWATCH_HEAP_SAMPLING_INTERVAL: String(DRILL_HEAP_SAMPLING_INTERVAL_BYTES),
         ...(taskMemory
@@ -134,7 +135,7 @@ async function runDrill(options: DrillOptions, processes: ProcessGroup): Promise
     const skippedSnapshots: { step: number; reason: string; message: string }[] = [];
     for (let step = 1; step <= STEP_COUNT; step++) {
       if (step > 1) await driveLoad(siteUrl, PAGES, options.requestsPerRound, options.connections);
-      const captured = await captureStepToFiles({ url: adminUrl, taskId, secret, outDir });
+      const captured = await captureStepToFiles({ url: adminUrl, taskId, privateKey: keys.privateKey, outDir });
       if (captured.profile) {
         profiles.push(captured.profile.path);
         progress(`    profile ${step}/${STEP_COUNT}: ${captured.profile.path} (${mebibytes(captured.profile.bytes)})`);

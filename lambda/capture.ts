@@ -4,9 +4,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { CaptureError } from '../collector/capture-error';
-import { SecretsManagerSecretSource } from '../collector/secret-source';
 import type { SeriesState } from '../collector/series';
 import { type CaptureStepDependencies, captureNextStep } from '../collector/series-steps';
+import { SecretsManagerSigningKeySource } from '../collector/signing-key-source';
 
 const logger = new Logger({ serviceName: 'heapwatch-collector' });
 
@@ -66,7 +66,10 @@ export const handler = (state: SeriesState, context: Context): Promise<SeriesSta
     s3: new S3Client({}),
     bucket: requiredEnv('HEAPWATCH_BUCKET'),
     // Cached for the life of the execution environment; AWSPREVIOUS covers a rotation in progress.
-    secrets: new SecretsManagerSecretSource(new SecretsManagerClient({}), requiredEnv('HEAPWATCH_SECRET_ARN')),
+    signingKey: new SecretsManagerSigningKeySource(
+      new SecretsManagerClient({}),
+      requiredEnv('HEAPWATCH_PRIVATE_KEY_ARN'),
+    ),
   });
   return configured(state, context);
 };

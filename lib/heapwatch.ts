@@ -6,7 +6,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -16,8 +15,9 @@ import { SnapshotCollector, type SnapshotCollectorFunctions } from './collector'
 import { GrafanaProvisioning } from './grafana/grafana-provisioning';
 import type { GrafanaTarget } from './grafana/grafana-target';
 import { PrometheusAgent } from './scraper/prometheus-agent';
+import type { SigningKey } from './storage/signing-key';
+import { DEFAULT_SIGNING_KEY_NAME, type SigningKeyNames, SigningKeys } from './storage/signing-keys';
 import { SnapshotBucket } from './storage/snapshot-bucket';
-import { TokenSecret } from './storage/token-secret';
 import { serviceCaptureFreeze, tolerateCaptureInTargetGroups, warnOnContainerHealthCheck } from './watch/health-checks';
 import {
   assertAdminPortFree,
@@ -27,7 +27,7 @@ import {
   resolveAgentContainer,
 } from './watch/watch-validation';
 
-/** The agent's default admin port (protocol v1). */
+/** The agent's default admin port (wire protocol v2). */
 export const DEFAULT_ADMIN_PORT = 9464;
 
 export interface HeapwatchProps {
@@ -55,10 +55,12 @@ export interface HeapwatchProps {
   /** Time between the snapshots of a series. @default - the collector's default */
   readonly snapshotInterval?: Duration;
   /**
-   * Inject the previous token secret (AWSPREVIOUS) as HEAPWATCH_SECRET_PREVIOUS. Enable after the first rotation.
-   * @default false
+   * The Ed25519 key pairs that sign snapshot tokens, by name: the collector signs with `current`, watched services
+   * accept `current` and `alsoAccepted`. A name keeps its pair across deploys; rotate by adding a new name to
+   * `alsoAccepted`, then making it `current`, then dropping the old name, one deploy each (docs/operations.md).
+   * @default { current: 'initial' }
    */
-  readonly injectPreviousSecret?: boolean;
+  readonly signingKeys?: SigningKeyNames;
   /** Prometheus rule file for the workspace. @default - grafana/rules/heapwatch.rules.yml of this package */
   readonly rulesFile?: string;
   /** @default - the official prom/prometheus image, see DEFAULT_PROMETHEUS_IMAGE */
@@ -83,7 +85,13 @@ export interface WatchOptions {
 export class Heapwatch extends Construct {
   readonly cluster: ecs.ICluster;
   readonly bucket: s3.Bucket;
-  readonly secret: secretsmanager.Secret;
+  /** The key the collector signs snapshot tokens with (`signingKeys.current`). */
+  readonly signingKey: SigningKey;
+  /**
+   * The public keys watched services accept, ordered by key name: what `watch()` sets as `HEAPWATCH_PUBLIC_KEYS`
+   * (joined with commas), for agents that heapwatch does not watch. Tokens, resolved at deploy time.
+   */
+  readonly publicKeys: string[];
   readonly alarmTopic: sns.ITopic;
   readonly reportTopic: sns.ITopic;
   readonly prometheus: ManagedPrometheus;
@@ -92,7 +100,7 @@ export class Heapwatch extends Construct {
   readonly collector: SnapshotCollector;
   /** Present when a Grafana target was given. */
   readonly grafana?: GrafanaProvisioning;
-  private readonly tokenSecret: TokenSecret;
+  private readonly signingKeys: SigningKeys;
   private readonly memoryAlarmThresholdPercent: number;
   private readonly watched = new Set<ecs.FargateService>();
 
@@ -104,8 +112,9 @@ export class Heapwatch extends Construct {
       retention: props.snapshotRetention,
       accessLogsBucket: props.snapshotAccessLogsBucket,
     }).bucket;
-    this.tokenSecret = new TokenSecret(this, 'TokenSecret', { injectPreviousVersion: props.injectPreviousSecret });
-    this.secret = this.tokenSecret.secret;
+    this.signingKeys = new SigningKeys(this, 'SigningKeys', props.signingKeys ?? { current: DEFAULT_SIGNING_KEY_NAME });
+    this.signingKey = this.signingKeys.current;
+    this.publicKeys = this.signingKeys.accepted.map((key) => key.publicKey);
     const topics = new HeapwatchTopics(this, 'Topics', {
       alarmTopic: props.alarmTopic,
       reportTopic: props.reportTopic,
@@ -128,7 +137,7 @@ export class Heapwatch extends Construct {
     this.collector = new SnapshotCollector(this, 'Collector', {
       cluster: props.cluster,
       bucket: this.bucket,
-      secret: this.secret,
+      signingKeySecret: this.signingKey.secret,
       alarmTopic: this.alarmTopic,
       reportTopic: this.reportTopic,
       snapshotCount: props.snapshotCount,
@@ -166,7 +175,8 @@ export class Heapwatch extends Construct {
 
   /**
    * Watches a Fargate service whose container embeds the heapwatch agent: maps the admin port (reachable only
-   * from the scraper and the collector), injects the token secret, scrapes it, lets the collector capture it,
+   * from the scraper and the collector), gives the agent the accepted public keys (`HEAPWATCH_PUBLIC_KEYS`: public,
+   * so plain environment; the service gets no access to any private key), scrapes it, lets the collector capture it,
    * adds a CloudWatch memory alarm as a backstop, and makes the ALB health checks survive a capture.
    */
   watch(service: ecs.FargateService, options: WatchOptions = {}): void {
@@ -183,10 +193,8 @@ export class Heapwatch extends Construct {
     this.watched.add(service);
 
     container.addPortMappings({ containerPort: adminPort, name: 'heapwatch-admin', protocol: ecs.Protocol.TCP });
-    for (const [name, secret] of Object.entries(this.tokenSecret.containerSecrets())) {
-      container.addSecret(name, secret);
-    }
     container.addEnvironment('HEAPWATCH_ADMIN_PORT', String(adminPort));
+    container.addEnvironment('HEAPWATCH_PUBLIC_KEYS', this.signingKeys.publicKeys);
     service.connections.allowFrom(this.scraper, ec2.Port.tcp(adminPort), 'heapwatch scraper to admin port');
     service.connections.allowFrom(this.collector, ec2.Port.tcp(adminPort), 'heapwatch collector to admin port');
     service.node.addValidation({
@@ -212,9 +220,12 @@ export class Heapwatch extends Construct {
     return this.bucket.grantRead(grantee);
   }
 
-  /** Lets the grantee read the token secret, i.e. sign snapshot tokens (e.g. the role an engineer runs the CLI with). */
+  /**
+   * Lets the grantee read the current signing key's secret, i.e. sign snapshot tokens (e.g. the role an engineer runs
+   * the CLI with). The grant follows `signingKeys.current`.
+   */
   grantTokenSigning(grantee: iam.IGrantable): iam.Grant {
-    return this.secret.grantRead(grantee);
+    return this.signingKey.grantSigning(grantee);
   }
 
   private addMemoryAlarm(service: ecs.FargateService): void {

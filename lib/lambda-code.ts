@@ -4,7 +4,7 @@ import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 
 /** The Lambda handlers heapwatch deploys, named after their files in `lambda/`. */
-export type HeapwatchHandler = 'trigger' | 'discover' | 'capture' | 'analyze' | 'grafana-provisioner';
+export type HeapwatchHandler = 'trigger' | 'discover' | 'capture' | 'analyze' | 'grafana-provisioner' | 'signing-key';
 
 /**
  * Node.js 24: Node.js 22 reaches end of life in April 2027 and Lambda deprecates a runtime then; the handlers are

@@ -1,6 +1,7 @@
 import { type AdminServer, startAdminServer } from './admin-server';
 import type { AdminServerOptions } from './options';
 import { assertPort } from './options';
+import { parsePublicKeys, splitKeyList } from './protocol';
 import { type ResolveTaskIdOptions, resolveTaskId } from './task-id';
 
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -24,8 +25,17 @@ function optionalSwitch(env: NodeJS.ProcessEnv, name: string): boolean | undefin
   throw new Error(`${name}=${JSON.stringify(env[name])} is invalid: use on or off`);
 }
 
+/** The public keys of HEAPWATCH_PUBLIC_KEYS, checked; undefined when it is unset or empty. */
+function publicKeysFromEnv(env: NodeJS.ProcessEnv): string[] | undefined {
+  const list = optional(env, 'HEAPWATCH_PUBLIC_KEYS');
+  if (list === undefined) return undefined;
+  parsePublicKeys(list);
+  const keys = splitKeyList(list);
+  return keys.length === 0 ? undefined : keys;
+}
+
 /**
- * Admin server options from the environment: HEAPWATCH_SECRET, HEAPWATCH_SECRET_PREVIOUS, HEAPWATCH_TASK_ID
+ * Admin server options from the environment: HEAPWATCH_PUBLIC_KEYS (comma-separated), HEAPWATCH_TASK_ID
  * (else ECS task metadata v4, else the hostname), HEAPWATCH_ADMIN_PORT, HEAPWATCH_ADMIN_HOST,
  * HEAPWATCH_SNAPSHOT_DIR, HEAPWATCH_CAPTURE_MEMORY_FACTOR, HEAPWATCH_CAPTURE_DISK_FACTOR, HEAPWATCH_HEAP_SAMPLING
  * (`on`/`off`), HEAPWATCH_HEAP_SAMPLING_INTERVAL (bytes).
@@ -37,8 +47,7 @@ export async function adminServerOptionsFromEnv(
   const port = optionalNumber(env, 'HEAPWATCH_ADMIN_PORT', 'use a port number such as 9464');
   if (port !== undefined) assertPort('HEAPWATCH_ADMIN_PORT', port);
   return {
-    secret: optional(env, 'HEAPWATCH_SECRET'),
-    previousSecret: optional(env, 'HEAPWATCH_SECRET_PREVIOUS'),
+    publicKeys: publicKeysFromEnv(env),
     taskId: await resolveTaskId(env, options),
     port,
     host: optional(env, 'HEAPWATCH_ADMIN_HOST'),

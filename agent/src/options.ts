@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
-import { assertSecret, assertTaskId } from './protocol';
+import { assertTaskId, parsePublicKey } from './protocol';
 import type { HeadroomOptions } from './snapshot/headroom';
 
-/** Where the agent writes its few log lines; never given a token or a secret. */
+/** Where the agent writes its few log lines; never given a token. */
 export interface AgentLogger {
   info(message: string): void;
   warn(message: string): void;
@@ -11,10 +11,12 @@ export interface AgentLogger {
 
 /** What the admin endpoints need, whether on their own port or mounted in an existing app. */
 export interface AdminHandlerOptions extends HeadroomOptions {
-  /** HMAC key for snapshot tokens, at least 32 bytes. @default - snapshots disabled (503 `disabled`) */
-  readonly secret?: string;
-  /** The secret before the last rotation, still accepted. @default - none */
-  readonly previousSecret?: string;
+  /**
+   * Ed25519 public keys that verify capture tokens, each the standard base64 of its DER SPKI encoding (the
+   * "public key" line of `heapwatch keygen`); several during a rotation. The agent never needs a private key.
+   * @default - captures disabled (503 `disabled`)
+   */
+  readonly publicKeys?: readonly string[];
   /** This task's id; tokens are bound to it. @default - the hostname */
   readonly taskId?: string;
   /**
@@ -84,10 +86,9 @@ export function assertPort(name: string, value: number): void {
 
 /** Throws on options that would make the agent insecure or broken, naming the option and the fix. */
 export function validateHandlerOptions(options: AdminHandlerOptions): void {
-  if (options.secret !== undefined) assertSecret(options.secret, 'secret (HEAPWATCH_SECRET)');
-  if (options.previousSecret !== undefined) {
-    assertSecret(options.previousSecret, 'previousSecret (HEAPWATCH_SECRET_PREVIOUS)');
-  }
+  options.publicKeys?.forEach((key, index) => {
+    parsePublicKey(key, `publicKeys[${index}] (HEAPWATCH_PUBLIC_KEYS)`);
+  });
   if (options.taskId !== undefined) assertTaskId(options.taskId);
   assertPositive('captureMemoryFactor', options.captureMemoryFactor);
   assertPositive('captureDiskFactor', options.captureDiskFactor);

@@ -4,7 +4,7 @@ import { createAgentMetrics, warmUpRegistry } from './metrics';
 import { type AdminHandlerOptions, type AgentLogger, taskIdFromHostname, validateHandlerOptions } from './options';
 import { DEFAULT_HEAP_SAMPLING_INTERVAL_BYTES, joinHeapSampler } from './profile/heap-sampler';
 import { ProfileEndpoint } from './profile/profile-endpoint';
-import { NonceCache } from './protocol';
+import { NonceCache, parsePublicKey } from './protocol';
 import { answerNodeRequest } from './respond';
 import { SnapshotEndpoint } from './snapshot/snapshot-endpoint';
 
@@ -36,22 +36,16 @@ export function createAdminEndpoints(options: AdminHandlerOptions): AdminEndpoin
   const warmedUp = warmUpRegistry(metrics.registry).catch((error: Error) =>
     logger.warn(`heapwatch: collecting the metrics at start failed: ${error.message}`),
   );
-  const secrets = [options.secret, options.previousSecret].filter((s): s is string => s !== undefined);
-  if (options.secret === undefined) {
-    logger.warn(
-      'heapwatch: HEAPWATCH_SECRET is not set, so POST /heap/snapshot and /heap/profile answer 503 ' +
-        '{"error":"disabled"}. Set it to at least 32 random bytes (openssl rand -hex 32) to enable captures.',
-    );
-  }
+  const publicKeys = (options.publicKeys ?? []).map((key) => parsePublicKey(key));
+  warnAboutKeys(publicKeys.length, logger);
   const taskId = options.taskId ?? taskIdFromHostname();
-  const enabledSecrets = options.secret === undefined ? [] : secrets;
   const sampling =
     (options.heapSampling ?? true)
       ? joinHeapSampler(options.heapSamplingIntervalBytes ?? DEFAULT_HEAP_SAMPLING_INTERVAL_BYTES)
       : undefined;
   const nonces = new NonceCache();
   const profiles = new ProfileEndpoint({
-    secrets: enabledSecrets,
+    publicKeys,
     taskId,
     sampler: sampling?.sampler,
     nonces,
@@ -59,7 +53,7 @@ export function createAdminEndpoints(options: AdminHandlerOptions): AdminEndpoin
     logger,
   });
   const snapshots = new SnapshotEndpoint({
-    secrets: enabledSecrets,
+    publicKeys,
     taskId,
     nonces,
     snapshotDir: options.snapshotDir,
@@ -108,4 +102,28 @@ export function createAdminEndpoints(options: AdminHandlerOptions): AdminEndpoin
     },
   };
   return { ...endpoints, listener: (req, res) => answerNodeRequest(req, res, endpoints) };
+}
+
+/**
+ * Captures need public keys; a private key or a v1 secret in the service's environment would sit in every heap
+ * snapshot of it, so both are called out.
+ */
+function warnAboutKeys(publicKeyCount: number, logger: AgentLogger): void {
+  if (publicKeyCount === 0) {
+    logger.warn(
+      'heapwatch: HEAPWATCH_PUBLIC_KEYS is not set, so POST /heap/snapshot and /heap/profile answer 503 ' +
+        '{"error":"disabled"}. Set it to the public key of the collector (`heapwatch keygen` makes a pair).',
+    );
+  }
+  if (process.env.HEAPWATCH_PRIVATE_KEY !== undefined) {
+    logger.warn(
+      "heapwatch: HEAPWATCH_PRIVATE_KEY is set in this service's environment, so every heap snapshot of it holds " +
+        'the key that signs capture tokens. Remove it: the agent needs HEAPWATCH_PUBLIC_KEYS only.',
+    );
+  }
+  if (process.env.HEAPWATCH_SECRET !== undefined) {
+    logger.warn(
+      'heapwatch: HEAPWATCH_SECRET is ignored (protocol v1 was removed). Remove it and set HEAPWATCH_PUBLIC_KEYS.',
+    );
+  }
 }

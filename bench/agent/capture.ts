@@ -1,4 +1,4 @@
-import { signToken } from '@heapwatch/agent/protocol';
+import { type SigningKeyPair, signToken } from '@heapwatch/agent/protocol';
 import { ask, download, forkChild, memoryOf, resetPeakRss } from './measure';
 
 interface HeapReady {
@@ -32,12 +32,12 @@ export interface HeapSizeResult {
 export async function measureCaptures(
   targetMiB: number,
   order: readonly ('agent' | 'bare')[],
-  secret: string,
+  keys: SigningKeyPair,
   snapshotDir: string,
 ): Promise<HeapSizeResult> {
   const heap = await forkChild<HeapReady>(
     'heap-child.ts',
-    { BENCH_HEAP_MB: String(targetMiB), BENCH_SECRET: secret, BENCH_SNAPSHOT_DIR: snapshotDir },
+    { BENCH_HEAP_MB: String(targetMiB), BENCH_PUBLIC_KEY: keys.publicKey, BENCH_SNAPSHOT_DIR: snapshotDir },
     ['--expose-gc', '--max-old-space-size=8192'],
   );
   const pid = heap.child.pid!;
@@ -47,7 +47,7 @@ export async function measureCaptures(
       resetPeakRss(pid);
       const rssBefore = memoryOf(pid).rss;
       if (kind === 'agent') {
-        const authorization = signToken({ secret, taskId: 'bench-heap' });
+        const authorization = signToken({ privateKey: keys.privateKey, taskId: 'bench-heap' });
         const answer = await download(`${heap.ready.adminUrl}/heap/snapshot`, { authorization });
         if (answer.status !== 200) throw new Error(`capture answered ${answer.status}`);
         samples.push({

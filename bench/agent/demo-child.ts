@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     const demo = await startDemo({
       port: 0,
       adminPort: 0,
-      secret: process.env.BENCH_SECRET,
+      publicKeys: [process.env.BENCH_PUBLIC_KEY!],
       taskId: 'bench-demo',
       admin: {
         registry: ownRegistry,

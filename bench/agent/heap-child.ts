@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const server = await startAdminServer({
     port: 0,
     host: '127.0.0.1',
-    secret: process.env.BENCH_SECRET,
+    publicKeys: [process.env.BENCH_PUBLIC_KEY!],
     taskId: 'bench-heap',
     snapshotDir,
     logger: { info: () => undefined, warn: (m) => console.error(m) },

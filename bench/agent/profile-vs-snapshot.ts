@@ -1,5 +1,5 @@
 import { freemem } from 'node:os';
-import { PROFILE_ACTION, signToken } from '@heapwatch/agent/protocol';
+import { PROFILE_ACTION, type SigningKeyPair, signToken } from '@heapwatch/agent/protocol';
 import { ask, forkChild, MiB, memoryOf, resetPeakRss } from './measure';
 
 interface HeapReady {
@@ -38,12 +38,12 @@ const SNAPSHOT_MEMORY_FACTOR = 12;
  */
 export async function measureProfileVsSnapshot(
   targetMiB: number,
-  secret: string,
+  keys: SigningKeyPair,
   snapshotDir: string,
 ): Promise<ProfileVsSnapshot> {
   const heap = await forkChild<HeapReady>(
     'heap-child.ts',
-    { BENCH_HEAP_MB: String(targetMiB), BENCH_SECRET: secret, BENCH_SNAPSHOT_DIR: snapshotDir },
+    { BENCH_HEAP_MB: String(targetMiB), BENCH_PUBLIC_KEY: keys.publicKey, BENCH_SNAPSHOT_DIR: snapshotDir },
     ['--expose-gc', '--max-old-space-size=16384'],
   );
   const pid = heap.child.pid!;
@@ -53,7 +53,9 @@ export async function measureProfileVsSnapshot(
     const started = performance.now();
     const response = await fetch(`${heap.ready.adminUrl}/heap/profile`, {
       method: 'POST',
-      headers: { authorization: signToken({ secret, taskId: 'bench-heap', action: PROFILE_ACTION }) },
+      headers: {
+        authorization: signToken({ privateKey: keys.privateKey, taskId: 'bench-heap', action: PROFILE_ACTION }),
+      },
     });
     const headersMs = performance.now() - started;
     const body = await response.text();

@@ -166,7 +166,7 @@ export const AGENT_VS_BARE: PairSides = {
  * first scrapes is paid before the measurement starts.
  */
 export async function measureThroughput(
-  secret: string,
+  publicKey: string,
   pairsPerKind = Number(process.env.BENCH_PAIRS ?? 6),
   warmupSeconds = 16,
   measureSeconds = Number(process.env.BENCH_MEASURE_SECONDS ?? 8),
@@ -190,13 +190,13 @@ export async function measureThroughput(
       const forkSubject = () =>
         forkChild<DemoReady>(
           'demo-child.ts',
-          { ...(kind === 'agent' ? sides.subject : BARE), BENCH_SECRET: secret },
+          { ...(kind === 'agent' ? sides.subject : BARE), BENCH_PUBLIC_KEY: publicKey },
           STEADY_STATE_FLAGS,
         );
       const forkReference = () =>
         forkChild<DemoReady>(
           'demo-child.ts',
-          { ...(kind === 'agent' ? sides.reference : BARE), BENCH_SECRET: secret },
+          { ...(kind === 'agent' ? sides.reference : BARE), BENCH_PUBLIC_KEY: publicKey },
           STEADY_STATE_FLAGS,
         );
       const forked: ForkedChild<DemoReady>[] = [];

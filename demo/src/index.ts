@@ -16,11 +16,11 @@ export interface StartDemoOptions {
   readonly host?: string;
   /** One of `leakNames`. @default 'none' */
   readonly leak?: string;
-  /** HEAPWATCH_SECRET for snapshot tokens. @default - snapshots disabled (503) */
-  readonly secret?: string;
+  /** Public keys that verify capture tokens (HEAPWATCH_PUBLIC_KEYS). @default - captures disabled (503) */
+  readonly publicKeys?: readonly string[];
   /** @default - the hostname */
   readonly taskId?: string;
-  /** Further agent options (previousSecret, snapshotDir, logger, guards...). @default {} */
+  /** Further agent options (snapshotDir, logger, guards...). @default {} */
   readonly admin?: AdminServerOptions;
 }
 
@@ -43,7 +43,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<DemoSer
     ...options.admin,
     port: options.adminPort ?? 9464,
     host: options.admin?.host ?? host,
-    secret: options.secret ?? options.admin?.secret,
+    publicKeys: options.publicKeys ?? options.admin?.publicKeys,
     taskId: options.taskId ?? options.admin?.taskId,
   });
   const site = createServer(createDemoApp(leak).callback());

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
       adminUrl: demo.adminUrl,
       leak: leak.name,
       taskId: admin.taskId,
-      snapshots: admin.secret ? 'enabled' : 'disabled (HEAPWATCH_SECRET not set)',
+      captures: admin.publicKeys ? 'enabled' : 'disabled (HEAPWATCH_PUBLIC_KEYS not set)',
     })}\n`,
   );
 

@@ -19,8 +19,11 @@ export interface SnapshotCollectorProps {
   readonly cluster: ecs.ICluster;
   /** Snapshots and reports land under `<cluster>/<service>/<taskId>/`. */
   readonly bucket: s3.IBucket;
-  /** Plain-string secret shared with the agents (HEAPWATCH_SECRET); AWSCURRENT and AWSPREVIOUS are read. */
-  readonly secret: secretsmanager.ISecret;
+  /**
+   * Secret whose plain-string value is the Ed25519 private key the capture function signs snapshot tokens with
+   * (standard base64 of DER PKCS8, e.g. a `SigningKey`'s secret). The watched services must accept its public key.
+   */
+  readonly signingKeySecret: secretsmanager.ISecret;
   /** AMP alert manager notifications (JSON template) arrive here; the trigger function subscribes to it. */
   readonly alarmTopic: sns.ITopic;
   /** Where report summaries are published. @default - a new topic encrypted with the AWS managed SNS key */
@@ -101,7 +104,7 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
       description: 'heapwatch: capture one heap snapshot of a task into S3',
       memorySize: 512,
       timeout: Duration.minutes(15),
-      environment: { HEAPWATCH_BUCKET: bucket.bucketName, HEAPWATCH_SECRET_ARN: props.secret.secretArn },
+      environment: { HEAPWATCH_BUCKET: bucket.bucketName, HEAPWATCH_PRIVATE_KEY_ARN: props.signingKeySecret.secretArn },
     }).function;
     const analyze = new CollectorFunction(this, 'Analyze', {
       ...common,
@@ -178,7 +181,8 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
         new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [taskArns], conditions: inCluster }),
       );
     }
-    props.secret.grantRead(capture, ['AWSCURRENT', 'AWSPREVIOUS']);
+    // No version-stage condition: GetSecretValue without a VersionStage (the default, AWSCURRENT) would not match it.
+    props.signingKeySecret.grantRead(capture);
     // Exact actions rather than the grantRead/grantPut action groups (s3:GetObject*, s3:Abort*, kms:GenerateDataKey*):
     // multipart upload needs PutObject and AbortMultipartUpload, the size check HeadObject (GetObject), a corrupt
     // snapshot DeleteObject; the analysis reads snapshots and writes reports.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as grafana from 'aws-cdk-lib/aws-grafana';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,7 +8,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { ManagedPrometheus } from '../alerting/managed-prometheus';
 import { HEAPWATCH_LAMBDA_HANDLER, HEAPWATCH_LAMBDA_RUNTIME, heapwatchLambdaCode } from '../lambda-code';
-import { acknowledgeWildcardResources } from '../nag/acknowledge-wildcards';
+import { acknowledgeCustomResourceFramework } from '../nag/acknowledge-custom-resource';
 import { DEFAULT_DASHBOARDS_DIR, loadDashboards } from './dashboards';
 import { ExistingGrafanaTarget, type GrafanaTarget, ManagedGrafanaTarget } from './grafana-target';
 
@@ -101,7 +101,7 @@ export class GrafanaProvisioning extends Construct {
         ),
       },
     });
-    this.acknowledgeFrameworkFindings(provider);
+    acknowledgeCustomResourceFramework(this.function, provider);
   }
 
   private createWorkspace(target: ManagedGrafanaTarget, prometheus: ManagedPrometheus): grafana.CfnWorkspace {
@@ -122,23 +122,5 @@ export class GrafanaProvisioning extends Construct {
       description: 'heapwatch: heap dashboards of the watched ECS services',
       pluginAdminEnabled: false,
     });
-  }
-
-  private acknowledgeFrameworkFindings(provider: cr.Provider): void {
-    for (const scope of [this.function, provider]) {
-      Validations.of(scope).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'AWSLambdaBasicExecutionRole (CloudWatch Logs only) is the standard policy for these Lambda functions.',
-      });
-      Validations.of(scope).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason: 'The provisioner pins NODEJS_22_X; the custom-resource framework function is managed by aws-cdk-lib.',
-      });
-    }
-    acknowledgeWildcardResources(
-      provider,
-      [`${provider.onEventHandler?.functionArn ?? this.function.functionArn}:*`],
-      'The custom-resource framework invokes any version of the provisioner function (aws-cdk-lib default).',
-    );
   }
 }

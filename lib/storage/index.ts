@@ -1,2 +1,3 @@
+export * from './signing-key';
+export * from './signing-keys';
 export * from './snapshot-bucket';
-export * from './token-secret';

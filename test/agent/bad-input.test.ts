@@ -1,15 +1,17 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PROFILE_ACTION, signToken } from '@heapwatch/agent/protocol';
 import autocannon from 'autocannon';
+import { TEST_KEYS } from '../support/test-keys';
 import { startTsxChild, type TsxChild } from './helpers/child-process';
 import { malformedRequest, seededRandom } from './helpers/malformed-requests';
 import { parsePrometheusText, sampleValue } from './helpers/prometheus-text';
 import { rawExchange } from './helpers/raw-http';
 
-const secret = 'bad-input-secret-'.padEnd(48, 'z');
 const taskId = 'task-bad-input';
-const MALFORMED = 2400;
+/** 10,000 of them carry a v2 token the agent must refuse (malformed-requests.ts). */
+const MALFORMED = 12_500;
 const STALLED = 10;
 
 describe('bad input on the admin port while the demo serves load', () => {
@@ -22,7 +24,7 @@ describe('bad input on the admin port while the demo serves load', () => {
       PORT: '0',
       HOST: '127.0.0.1',
       HEAPWATCH_ADMIN_PORT: '0',
-      HEAPWATCH_SECRET: secret,
+      HEAPWATCH_PUBLIC_KEYS: TEST_KEYS.publicKey,
       HEAPWATCH_TASK_ID: taskId,
       HEAPWATCH_SNAPSHOT_DIR: snapshotDir,
       HEAPWATCH_LEAK: 'none',
@@ -38,13 +40,22 @@ describe('bad input on the admin port while the demo serves load', () => {
     // Prepare
     const adminPort = Number(new URL(child.ready.adminUrl).port);
     const random = seededRandom(20261127);
+    // A token used once, so that sending it again is a replay (a heap profile: no snapshot may be captured)
+    const spentProfileToken = signToken({ privateKey: TEST_KEYS.privateKey, taskId, action: PROFILE_ACTION });
+    const spent = await fetch(`${child.ready.adminUrl}/heap/profile`, {
+      method: 'POST',
+      headers: { authorization: spentProfileToken },
+    });
+    expect(spent.status).toBe(200);
+    await spent.arrayBuffer();
     let stopLoad: () => void = () => undefined;
     const load = new Promise<autocannon.Result>((resolve, reject) => {
       const instance = autocannon(
         {
           url: child.ready.siteUrl,
           connections: 8,
-          duration: 13,
+          // Runs until the barrage is over (stopped below); the bound only ends a run that hangs.
+          duration: 600,
           requests: [
             { method: 'GET', path: '/' },
             { method: 'GET', path: '/products/42' },
@@ -55,7 +66,8 @@ describe('bad input on the admin port while the demo serves load', () => {
       stopLoad = () => instance.stop();
     });
 
-    // Act: stalled clients (send half a request, then nothing) and 2,400 malformed requests, 20 at a time
+    // Act: stalled clients (send half a request, then nothing) and 12,500 malformed requests, 20 at a time,
+    // while the site serves load
     const stalled = Array.from({ length: STALLED }, () =>
       rawExchange(adminPort, {
         pieces: ['POST /heap/snapshot HTTP/1.1\r\nHost: x\r\n', 'Authorization: '],
@@ -68,7 +80,7 @@ describe('bad input on the admin port while the demo serves load', () => {
       Array.from({ length: 20 }, async () => {
         while (next < MALFORMED) {
           const i = next++;
-          const status = await rawExchange(adminPort, malformedRequest(i, random, secret, taskId));
+          const status = await rawExchange(adminPort, malformedRequest(i, random, { taskId, spentProfileToken }));
           statuses.push(status);
           if (status < 400 || status > 499) throw new Error(`malformed request #${i} got ${status}`);
         }
@@ -76,9 +88,8 @@ describe('bad input on the admin port while the demo serves load', () => {
     );
     try {
       await barrage;
-    } catch (error) {
+    } finally {
       stopLoad();
-      throw error;
     }
     const stalledStatuses = await Promise.all(stalled);
     const result = await load;
@@ -95,6 +106,8 @@ describe('bad input on the admin port while the demo serves load', () => {
     const metrics = parsePrometheusText(await (await fetch(`${child.ready.adminUrl}/metrics`)).text());
     expect(sampleValue(metrics, 'heapwatch_snapshots_total', { result: 'ok' })).toBe(0);
     expect(sampleValue(metrics, 'heapwatch_snapshots_total', { result: 'unauthorized' })).toBeGreaterThan(600);
+    expect(sampleValue(metrics, 'heapwatch_profiles_total', { result: 'ok' })).toBe(1);
+    expect(sampleValue(metrics, 'heapwatch_profiles_total', { result: 'unauthorized' })).toBeGreaterThan(0);
     expect(await readdir(snapshotDir)).toEqual([]);
-  });
+  }, 300_000);
 });

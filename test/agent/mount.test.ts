@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdminKoaMiddleware, createAdminRequestHandler } from '@heapwatch/agent';
 import { signToken } from '@heapwatch/agent/protocol';
 import Koa from 'koa';
-
-const secret = 'mounted-secret-'.padEnd(48, 'm');
+import { TEST_KEYS } from '../support/test-keys';
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -23,7 +22,7 @@ describe('admin endpoints mounted in an existing app', () => {
     const warnings: string[] = [];
     const handler = createAdminRequestHandler({
       pathPrefix: '/_heapwatch',
-      secret,
+      publicKeys: [TEST_KEYS.publicKey],
       taskId: 'mounted-task',
       logger: { info: () => undefined, warn: (m) => warnings.push(m) },
     });
@@ -39,7 +38,7 @@ describe('admin endpoints mounted in an existing app', () => {
     const app = await fetch(`${url}/metrics`);
     const refused = await fetch(`${url}/_heapwatch/heap/snapshot`, {
       method: 'POST',
-      headers: { authorization: signToken({ secret, taskId: 'another-task' }) },
+      headers: { authorization: signToken({ privateKey: TEST_KEYS.privateKey, taskId: 'another-task' }) },
     });
     // Assess
     expect(metrics.status).toBe(200);

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -7,6 +8,8 @@ import {
   taskIdFromArn,
   taskIdFromHostname,
 } from '@heapwatch/agent';
+import { encodePublicKey } from '@heapwatch/agent/protocol';
+import { STRANGER_KEYS, TEST_KEYS } from '../support/test-keys';
 import { silentLogger } from './helpers/silent-logger';
 
 /** A loopback stand-in for the ECS task metadata endpoint v4. */
@@ -32,8 +35,7 @@ describe('adminServerOptionsFromEnv', () => {
 
   it('reads every HEAPWATCH_ variable', async () => {
     const options = await adminServerOptionsFromEnv({
-      HEAPWATCH_SECRET: ' current ',
-      HEAPWATCH_SECRET_PREVIOUS: 'previous',
+      HEAPWATCH_PUBLIC_KEYS: ` ${TEST_KEYS.publicKey} `,
       HEAPWATCH_TASK_ID: 'task-9',
       HEAPWATCH_ADMIN_PORT: '9500',
       HEAPWATCH_ADMIN_HOST: '127.0.0.1',
@@ -46,8 +48,7 @@ describe('adminServerOptionsFromEnv', () => {
     expect(options).toMatchObject({
       heapSampling: false,
       heapSamplingIntervalBytes: 65536,
-      secret: 'current',
-      previousSecret: 'previous',
+      publicKeys: [TEST_KEYS.publicKey],
       taskId: 'task-9',
       port: 9500,
       host: '127.0.0.1',
@@ -58,14 +59,44 @@ describe('adminServerOptionsFromEnv', () => {
   });
 
   it('treats empty variables as unset and names a bad value with the fix', async () => {
-    const options = await adminServerOptionsFromEnv({ HEAPWATCH_SECRET: '', HEAPWATCH_TASK_ID: 't' });
-    expect(options.secret).toBeUndefined();
+    const options = await adminServerOptionsFromEnv({ HEAPWATCH_PUBLIC_KEYS: '', HEAPWATCH_TASK_ID: 't' });
+    expect(options.publicKeys).toBeUndefined();
     expect(options.port).toBeUndefined();
     await expect(adminServerOptionsFromEnv({ HEAPWATCH_ADMIN_PORT: 'nine', HEAPWATCH_TASK_ID: 't' })).rejects.toThrow(
       /HEAPWATCH_ADMIN_PORT="nine" is not a number: use a port number such as 9464/,
     );
     await expect(adminServerOptionsFromEnv({ HEAPWATCH_ADMIN_PORT: '70000', HEAPWATCH_TASK_ID: 't' })).rejects.toThrow(
       /HEAPWATCH_ADMIN_PORT 70000 is invalid/,
+    );
+  });
+
+  it('reads HEAPWATCH_PUBLIC_KEYS: one key, or two comma-separated during a rotation', async () => {
+    const one = await adminServerOptionsFromEnv({ HEAPWATCH_PUBLIC_KEYS: TEST_KEYS.publicKey, HEAPWATCH_TASK_ID: 't' });
+    const two = await adminServerOptionsFromEnv({
+      HEAPWATCH_PUBLIC_KEYS: `${TEST_KEYS.publicKey}, ${STRANGER_KEYS.publicKey},`,
+      HEAPWATCH_TASK_ID: 't',
+    });
+    expect(one.publicKeys).toEqual([TEST_KEYS.publicKey]);
+    expect(two.publicKeys).toEqual([TEST_KEYS.publicKey, STRANGER_KEYS.publicKey]);
+  });
+
+  it.each([
+    ['not base64', 'not a key!', /^HEAPWATCH_PUBLIC_KEYS is not base64: .*heapwatch keygen/],
+    ['base64 of something else', Buffer.from('hello').toString('base64'), /^HEAPWATCH_PUBLIC_KEYS is not a DER SPKI/],
+    [
+      'a key that is not Ed25519',
+      encodePublicKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey),
+      /^HEAPWATCH_PUBLIC_KEYS is a ec key; heapwatch tokens use Ed25519/,
+    ],
+    ['a bad second key', `${TEST_KEYS.publicKey},nope!`, /^HEAPWATCH_PUBLIC_KEYS \(key 2\) is not base64/],
+    [
+      'a private key',
+      TEST_KEYS.privateKey,
+      /^HEAPWATCH_PUBLIC_KEYS holds a private key: give the agent the public key only.*treat this private key as leaked/,
+    ],
+  ])('refuses HEAPWATCH_PUBLIC_KEYS holding %s, naming the variable', async (_name, value, message) => {
+    await expect(adminServerOptionsFromEnv({ HEAPWATCH_PUBLIC_KEYS: value, HEAPWATCH_TASK_ID: 't' })).rejects.toThrow(
+      message,
     );
   });
 

@@ -6,16 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SamplingHeapProfile, SamplingHeapProfileNode } from '@heapwatch/agent';
 import { signToken } from '@heapwatch/agent/protocol';
+import { STRANGER_KEYS, TEST_KEYS } from '../support/test-keys';
 import { REPO_ROOT, startNodeChild, startTsxChild, type TsxChild } from './helpers/child-process';
 import { parsePrometheusText, sampleValue } from './helpers/prometheus-text';
 
-const secret = 'profile-secret-'.padEnd(48, 'p');
+const privateKey = TEST_KEYS.privateKey;
 const taskId = 'task-profile-1';
-const profileToken = () => signToken({ secret, taskId, action: 'heap-profile' });
+const profileToken = () => signToken({ privateKey, taskId, action: 'heap-profile' });
 
 function agentEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
-    HEAPWATCH_SECRET: secret,
+    HEAPWATCH_PUBLIC_KEYS: TEST_KEYS.publicKey,
     HEAPWATCH_TASK_ID: taskId,
     HEAPWATCH_ADMIN_PORT: '0',
     HEAPWATCH_ADMIN_HOST: '127.0.0.1',
@@ -69,8 +70,17 @@ describe('POST /heap/profile (agent in its own process)', () => {
 
   it.each([
     ['no token', undefined, 'missing'],
-    ['a snapshot token', signToken({ secret, taskId }), 'bad-signature'],
-    ['a token for another task', signToken({ secret, taskId: 'other-task', action: 'heap-profile' }), 'bad-signature'],
+    ['a snapshot token', signToken({ privateKey, taskId }), 'bad-signature'],
+    [
+      'a token for another task',
+      signToken({ privateKey, taskId: 'other-task', action: 'heap-profile' }),
+      'bad-signature',
+    ],
+    [
+      'a forged token (a key the agent does not trust)',
+      signToken({ privateKey: STRANGER_KEYS.privateKey, taskId, action: 'heap-profile' }),
+      'bad-signature',
+    ],
   ])('refuses %s with 401 and the reason', async (_name, authorization, reason) => {
     const response = await fetch(`${service.ready.adminUrl}/heap/profile`, {
       method: 'POST',
@@ -97,7 +107,7 @@ describe('POST /heap/profile (agent in its own process)', () => {
         const req = request(`${big.ready.adminUrl}/heap/snapshot`, {
           method: 'POST',
           agent: false,
-          headers: { authorization: signToken({ secret, taskId }) },
+          headers: { authorization: signToken({ privateKey, taskId }) },
         });
         req.on('response', resolve).on('error', reject).end();
       });

@@ -3,12 +3,14 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signToken } from '@heapwatch/agent/protocol';
+import { generateSigningKeyPair, signToken } from '@heapwatch/agent/protocol';
+import { TEST_KEYS } from '../support/test-keys';
 import { startTsxChild, type TsxChild } from './helpers/child-process';
 import { parsePrometheusText, sampleValue } from './helpers/prometheus-text';
 
-const secret = 'capture-secret-'.padEnd(48, 'c');
-const previousSecret = 'previous-secret-'.padEnd(48, 'p');
+/** The agent trusts two keys, as during a rotation: TEST_KEYS and this one. */
+const otherKeys = generateSigningKeyPair();
+const privateKey = TEST_KEYS.privateKey;
 const taskId = 'task-capture-1';
 
 interface Download {
@@ -53,8 +55,7 @@ describe('POST /heap/snapshot captures (agent in its own process)', () => {
   beforeAll(async () => {
     snapshotDir = await mkdtemp(join(tmpdir(), 'heapwatch-capture-'));
     child = await startTsxChild('test/agent/fixtures/admin-from-env.ts', {
-      HEAPWATCH_SECRET: secret,
-      HEAPWATCH_SECRET_PREVIOUS: previousSecret,
+      HEAPWATCH_PUBLIC_KEYS: `${TEST_KEYS.publicKey},${otherKeys.publicKey}`,
       HEAPWATCH_TASK_ID: taskId,
       HEAPWATCH_ADMIN_PORT: '0',
       HEAPWATCH_ADMIN_HOST: '127.0.0.1',
@@ -70,7 +71,7 @@ describe('POST /heap/snapshot captures (agent in its own process)', () => {
 
   it('returns a V8 heap snapshot that matches its sha256 header, named by task, and deletes the file', async () => {
     // Act
-    const download = await postSnapshot(adminUrl, signToken({ secret, taskId }));
+    const download = await postSnapshot(adminUrl, signToken({ privateKey, taskId }));
     // Assess
     expect(download.status).toBe(200);
     expect(download.headers['content-type']).toBe('application/json');
@@ -90,8 +91,8 @@ describe('POST /heap/snapshot captures (agent in its own process)', () => {
     expect(await snapshotCount(adminUrl, 'ok')).toBe(1);
   });
 
-  it('accepts a token signed with the previous secret, once', async () => {
-    const token = signToken({ secret: previousSecret, taskId });
+  it('accepts a token signed with the other key of a rotation, once', async () => {
+    const token = signToken({ privateKey: otherKeys.privateKey, taskId });
     const first = await postSnapshot(adminUrl, token);
     const replay = await postSnapshot(adminUrl, token);
     expect(first.status).toBe(200);
@@ -100,7 +101,7 @@ describe('POST /heap/snapshot captures (agent in its own process)', () => {
 
   it('runs one capture at a time: 20 concurrent requests get exactly one 200 and 19 409 busy', async () => {
     // Prepare
-    const tokens = Array.from({ length: 20 }, () => signToken({ secret, taskId }));
+    const tokens = Array.from({ length: 20 }, () => signToken({ privateKey, taskId }));
     // Act
     const downloads = await Promise.all(tokens.map((token) => postSnapshot(adminUrl, token)));
     // Assess
@@ -116,7 +117,7 @@ describe('POST /heap/snapshot captures (agent in its own process)', () => {
   it('serves a client that asks again the moment its previous download ended (no 409 from the finished capture)', async () => {
     // Act: five captures back to back, each POST sent as soon as the last one's last byte arrived
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await postSnapshot(adminUrl, signToken({ secret, taskId }))).status);
+    for (let i = 0; i < 5; i++) statuses.push((await postSnapshot(adminUrl, signToken({ privateKey, taskId }))).status);
     // Assess
     expect(statuses).toEqual([200, 200, 200, 200, 200]);
     expect(await waitUntilEmpty(snapshotDir)).toEqual([]);
@@ -127,7 +128,7 @@ describe('POST /heap/snapshot captures (agent in its own process)', () => {
     await new Promise<void>((resolve, reject) => {
       const req = request(
         `${adminUrl}/heap/snapshot`,
-        { method: 'POST', headers: { authorization: signToken({ secret, taskId }) } },
+        { method: 'POST', headers: { authorization: signToken({ privateKey, taskId }) } },
         (res) => {
           expect(res.statusCode).toBe(200);
           res.once('data', () => {
@@ -148,6 +149,6 @@ describe('POST /heap/snapshot captures (agent in its own process)', () => {
     }
     expect(await snapshotCount(adminUrl, 'aborted')).toBe(1);
     // The agent still works afterwards.
-    expect((await postSnapshot(adminUrl, signToken({ secret, taskId }))).status).toBe(200);
+    expect((await postSnapshot(adminUrl, signToken({ privateKey, taskId }))).status).toBe(200);
   });
 });

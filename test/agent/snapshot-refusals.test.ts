@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AdminServer, startAdminServer } from '@heapwatch/agent';
 import { signToken } from '@heapwatch/agent/protocol';
+import { STRANGER_KEYS, TEST_KEYS } from '../support/test-keys';
 import { fakeCgroup, removeFakeCgroups } from './helpers/fake-cgroup';
 import { parsePrometheusText, sampleValue } from './helpers/prometheus-text';
 import { silentLogger } from './helpers/silent-logger';
 
-const secret = 'current-secret-'.padEnd(48, 'x');
+const { privateKey, publicKey } = TEST_KEYS;
+const publicKeys = [publicKey];
 const taskId = 'task-refusals';
 
 async function postSnapshot(server: AdminServer, authorization?: string) {
@@ -48,7 +50,7 @@ describe('POST /heap/snapshot refusals (no capture happens)', () => {
     await rm(snapshotDir, { recursive: true, force: true });
   });
 
-  it('answers 503 disabled when no secret is configured, and says so in the log', async () => {
+  it('answers 503 disabled when no public key is configured, and says so in the log', async () => {
     // Prepare
     const warnings: string[] = [];
     server = await startAdminServer({
@@ -59,26 +61,54 @@ describe('POST /heap/snapshot refusals (no capture happens)', () => {
       logger: { info: () => undefined, warn: (m) => warnings.push(m) },
     });
     // Act
-    const answer = await postSnapshot(server, signToken({ secret, taskId }));
+    const answer = await postSnapshot(server, signToken({ privateKey, taskId }));
     // Assess
     expect([answer.status, answer.body]).toEqual([503, { error: 'disabled' }]);
-    expect(warnings.join('\n')).toMatch(/HEAPWATCH_SECRET is not set/);
+    expect(warnings.join('\n')).toMatch(/HEAPWATCH_PUBLIC_KEYS is not set/);
     expect(await snapshotCount(server, 'disabled')).toBe(1);
   });
 
-  it('answers 401 with the reason for missing, malformed, expired, bad-signature and other-task tokens', async () => {
+  it('answers 401 with the reason for missing, malformed, expired, forged and other-task tokens', async () => {
     // Prepare
-    server = await startAdminServer({ port: 0, host: '127.0.0.1', secret, taskId, snapshotDir, logger: silentLogger });
+    server = await startAdminServer({
+      port: 0,
+      host: '127.0.0.1',
+      publicKeys,
+      taskId,
+      snapshotDir,
+      logger: silentLogger,
+    });
     const now = Math.floor(Date.now() / 1000);
+    const nonce = 'a'.repeat(32);
+    const valid = signToken({ privateKey, taskId });
+    const signature = valid.split('.')[3];
+    const base64url = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // The same 64 bytes, but the last character's two unused low bits set: not the signature's only encoding.
+    const lastIndex = base64url.indexOf(signature.slice(-1));
+    const nonCanonical = `${valid.slice(0, -1)}${base64url[lastIndex | 1]}`;
     const cases: Array<[string | undefined, string]> = [
       [undefined, 'missing'],
       ['Bearer abc', 'malformed'],
       [`Heapwatch v1.${now}.nonce.sig`, 'malformed'],
-      [signToken({ secret, taskId, nowSeconds: now - 1000, ttlSeconds: 60 }), 'expired'],
-      [signToken({ secret, taskId, nowSeconds: now + 600 }), 'expired'],
-      [signToken({ secret: 'another-secret-'.padEnd(48, 'y'), taskId }), 'bad-signature'],
-      [signToken({ secret, taskId: 'some-other-task' }), 'bad-signature'],
-      [signToken({ secret, taskId, action: 'something-else' }), 'bad-signature'],
+      [`Heapwatch v1.${now + 60}.${nonce}.${'0'.repeat(64)}`, 'malformed'],
+      [`Heapwatch v2.${now + 60}.${nonce}`, 'malformed'],
+      [`Heapwatch v2.${now + 60}.${nonce.toUpperCase()}.${signature}`, 'malformed'],
+      [`Heapwatch v2.${now + 60}.${nonce}.${signature.slice(0, -2)}`, 'malformed'],
+      [`Heapwatch v2.${now + 60}.${nonce}.${Buffer.alloc(64).toString('base64')}`, 'malformed'],
+      [`Heapwatch v3.${now + 60}.${nonce}.${signature}`, 'malformed'],
+      [`${valid} extra`, 'malformed'],
+      [nonCanonical, 'malformed'],
+      [signToken({ privateKey, taskId, nowSeconds: now - 1000, ttlSeconds: 60 }), 'expired'],
+      [signToken({ privateKey, taskId, nowSeconds: now + 600 }), 'expired'],
+      [signToken({ privateKey: STRANGER_KEYS.privateKey, taskId }), 'bad-signature'],
+      // The signature is checked before the time: a forger learns nothing about the agent's clock.
+      [
+        signToken({ privateKey: STRANGER_KEYS.privateKey, taskId, nowSeconds: now - 1000, ttlSeconds: 60 }),
+        'bad-signature',
+      ],
+      [`Heapwatch v2.${now + 60}.${nonce}.${Buffer.alloc(64).toString('base64url')}`, 'bad-signature'],
+      [signToken({ privateKey, taskId: 'some-other-task' }), 'bad-signature'],
+      [signToken({ privateKey, taskId, action: 'something-else' }), 'bad-signature'],
     ];
     for (const [authorization, reason] of cases) {
       // Act
@@ -96,13 +126,13 @@ describe('POST /heap/snapshot refusals (no capture happens)', () => {
     server = await startAdminServer({
       port: 0,
       host: '127.0.0.1',
-      secret,
+      publicKeys,
       taskId,
       snapshotDir,
       logger: silentLogger,
       ...cgroup,
     });
-    const token = signToken({ secret, taskId });
+    const token = signToken({ privateKey, taskId });
     // Act
     const first = await postSnapshot(server, token);
     const replay = await postSnapshot(server, token);
@@ -120,7 +150,7 @@ describe('POST /heap/snapshot refusals (no capture happens)', () => {
     server = await startAdminServer({
       port: 0,
       host: '127.0.0.1',
-      secret,
+      publicKeys,
       taskId,
       snapshotDir,
       captureDiskFactor: 1e9,
@@ -128,15 +158,20 @@ describe('POST /heap/snapshot refusals (no capture happens)', () => {
       ...cgroup,
     });
     // Act
-    const answer = await postSnapshot(server, signToken({ secret, taskId }));
+    const answer = await postSnapshot(server, signToken({ privateKey, taskId }));
     // Assess
     expect(answer.status).toBe(503);
     expect(answer.body).toMatchObject({ error: 'insufficient-disk' });
   });
 
   it('refuses options that would be insecure or broken, naming the option and the fix', async () => {
-    await expect(startAdminServer({ port: 0, secret: 'short', logger: silentLogger })).rejects.toThrow(
-      /secret \(HEAPWATCH_SECRET\) is 5 bytes; it must be at least 32 bytes \(generate one with: openssl rand -hex 32\)/,
+    await expect(startAdminServer({ port: 0, publicKeys: ['not a key'], logger: silentLogger })).rejects.toThrow(
+      /publicKeys\[0\] \(HEAPWATCH_PUBLIC_KEYS\) is not base64: .*heapwatch keygen/,
+    );
+    await expect(
+      startAdminServer({ port: 0, publicKeys: [publicKey, STRANGER_KEYS.privateKey], logger: silentLogger }),
+    ).rejects.toThrow(
+      /publicKeys\[1\] \(HEAPWATCH_PUBLIC_KEYS\) holds a private key: give the agent the public key only/,
     );
     await expect(startAdminServer({ port: 70_000, logger: silentLogger })).rejects.toThrow(/port 70000 is invalid/);
     await expect(startAdminServer({ port: 0, taskId: 'a/b', logger: silentLogger })).rejects.toThrow(/task id "a\/b"/);

@@ -9,8 +9,8 @@ import { type CaptureIo, parseIntervalSeconds, registerCaptureCommand } from '..
 import { type AgentProcess, startAgentProcess } from '../support/agent-harness';
 import { fargateTask } from '../support/ecs-task';
 import { simulateStepFunctions } from '../support/simulated-step-functions';
+import { TEST_KEYS } from '../support/test-keys';
 
-const SECRET = 'cli-capture-secret-0123456789abcdef01';
 const TASK_ID = 'c0ffeec0ffeec0ffeec0ffeec0ffee00';
 const STATE_MACHINE = 'arn:aws:states:eu-west-1:123456789012:stateMachine:heapwatch-series';
 
@@ -36,7 +36,7 @@ describe('heapwatch capture --url (direct)', () => {
   let outDir: string;
   beforeAll(async () => {
     [agent, outDir] = await Promise.all([
-      startAgentProcess({ secret: SECRET, taskId: TASK_ID }),
+      startAgentProcess({ taskId: TASK_ID }),
       mkdtemp(join(tmpdir(), 'heapwatch-cli-')),
     ]);
   });
@@ -47,7 +47,7 @@ describe('heapwatch capture --url (direct)', () => {
 
   test('saves a verified heap profile and snapshot named after the task, prints their paths, shows progress', async () => {
     // Prepare
-    const { io, out, err } = recordingIo({ HEAPWATCH_SECRET: SECRET });
+    const { io, out, err } = recordingIo({ HEAPWATCH_PRIVATE_KEY: TEST_KEYS.privateKey });
 
     // Act
     await run(io, ['--url', agent.url, '--task', TASK_ID, '--out', outDir]);
@@ -73,9 +73,9 @@ describe('heapwatch capture --url (direct)', () => {
 
   test('still saves the heap profile when the agent has no room for a snapshot, and says why', async () => {
     // Prepare
-    const refusing = await startAgentProcess({ secret: SECRET, taskId: TASK_ID, captureMemoryFactor: 1e9 });
+    const refusing = await startAgentProcess({ taskId: TASK_ID, captureMemoryFactor: 1e9 });
     const dir = await mkdtemp(join(tmpdir(), 'heapwatch-cli-refused-'));
-    const { io, out, err } = recordingIo({ HEAPWATCH_SECRET: SECRET });
+    const { io, out, err } = recordingIo({ HEAPWATCH_PRIVATE_KEY: TEST_KEYS.privateKey });
     try {
       // Act
       await run(io, ['--url', refusing.url, '--task', TASK_ID, '--out', dir]);
@@ -90,13 +90,13 @@ describe('heapwatch capture --url (direct)', () => {
     }
   });
 
-  test('refuses without HEAPWATCH_SECRET or without --task', async () => {
+  test('refuses without HEAPWATCH_PRIVATE_KEY or without --task', async () => {
     await expect(run(recordingIo({}).io, ['--url', agent.url, '--task', TASK_ID])).rejects.toThrow(
-      /HEAPWATCH_SECRET is not set/,
+      /HEAPWATCH_PRIVATE_KEY is not set/,
     );
-    await expect(run(recordingIo({ HEAPWATCH_SECRET: SECRET }).io, ['--url', agent.url])).rejects.toThrow(
-      /--url needs --task/,
-    );
+    await expect(
+      run(recordingIo({ HEAPWATCH_PRIVATE_KEY: TEST_KEYS.privateKey }).io, ['--url', agent.url]),
+    ).rejects.toThrow(/--url needs --task/);
   });
 });
 

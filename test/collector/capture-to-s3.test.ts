@@ -2,16 +2,17 @@ import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { finished } from 'node:stream/promises';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { signToken } from '@heapwatch/agent/protocol';
+import { generateSigningKeyPair, signToken } from '@heapwatch/agent/protocol';
 import { CaptureError } from '../../collector/capture-error';
 import { captureToS3 } from '../../collector/capture-to-s3';
-import { staticSecretSource } from '../../collector/secret-source';
+import { staticSigningKeySource } from '../../collector/signing-key-source';
 import { type AgentProcess, startAgentProcess } from '../support/agent-harness';
 import { startFaultyProxy } from '../support/faulty-proxy';
 import { type LoopbackS3, startLoopbackS3 } from '../support/s3-server';
+import { STRANGER_KEYS, TEST_KEYS } from '../support/test-keys';
 
-const SECRET = 'collector-test-secret-0123456789abcdef';
-const OLD_SECRET = 'collector-old-secret-0123456789abcdef';
+/** The key a rotation adds: agents mid-rotation trust both it and TEST_KEYS. */
+const NEW_KEYS = generateSigningKeyPair();
 const TASK_ID = '0123456789abcdef0123456789abcdef';
 const MiB = 1024 * 1024;
 
@@ -20,7 +21,7 @@ describe('captureToS3', () => {
   let agent: AgentProcess;
 
   beforeAll(async () => {
-    [s3, agent] = await Promise.all([startLoopbackS3(), startAgentProcess({ secret: SECRET, taskId: TASK_ID })]);
+    [s3, agent] = await Promise.all([startLoopbackS3(), startAgentProcess({ taskId: TASK_ID })]);
   });
   afterAll(async () => {
     await agent?.kill();
@@ -34,7 +35,7 @@ describe('captureToS3', () => {
     service: 'web',
     taskId: TASK_ID,
     url: agent.url,
-    secrets: staticSecretSource({ current: SECRET }),
+    signingKey: staticSigningKeySource(TEST_KEYS.privateKey),
   });
 
   test('streams a verified snapshot into S3 under the task prefix with task, size and sha256 metadata', async () => {
@@ -52,16 +53,19 @@ describe('captureToS3', () => {
     expect(JSON.parse(Buffer.from(body).toString('utf8')).snapshot.meta.node_fields).toContain('name');
   });
 
-  test('retries a 401 bad-signature once with the previous secret during a rotation', async () => {
-    // Prepare: the secret was rotated in Secrets Manager, the task still runs with the old one
-    const rotatedAgent = await startAgentProcess({ secret: OLD_SECRET, taskId: TASK_ID });
+  test('captures from an agent mid-rotation, which trusts the old and the new public key', async () => {
+    // Prepare: the service was redeployed with both keys; the collector already signs with the new one
+    const rotatedAgent = await startAgentProcess({
+      taskId: TASK_ID,
+      publicKeys: [TEST_KEYS.publicKey, NEW_KEYS.publicKey],
+    });
     try {
       // Act
       const stored = await captureToS3({
         ...baseOptions(),
         url: rotatedAgent.url,
         service: 'rotated',
-        secrets: staticSecretSource({ current: SECRET, previous: OLD_SECRET }),
+        signingKey: staticSigningKeySource(NEW_KEYS.privateKey),
       });
 
       // Assess
@@ -72,33 +76,35 @@ describe('captureToS3', () => {
     }
   });
 
-  test('surfaces a wrong secret as a 401 naming the task and the fix, storing nothing', async () => {
+  test('surfaces a key the agent does not trust as a 401 naming the task and the fix, storing nothing', async () => {
     // Act
     const capture = captureToS3({
       ...baseOptions(),
-      service: 'wrong-secret',
-      secrets: staticSecretSource({ current: OLD_SECRET, previous: 'yet-another-secret-0123456789abcdef' }),
+      service: 'wrong-key',
+      signingKey: staticSigningKeySource(STRANGER_KEYS.privateKey),
     });
 
     // Assess
     await expect(capture).rejects.toThrow(CaptureError);
     await expect(capture).rejects.toMatchObject({ taskId: TASK_ID, reason: 'unauthorized' });
     await expect(capture).rejects.toThrow(
-      /task 0123456789abcdef0123456789abcdef: 401 bad-signature: .*neither the current nor the previous/,
+      new RegExp(
+        `task 0123456789abcdef0123456789abcdef: 401 bad-signature: the agent’s HEAPWATCH_PUBLIC_KEYS does not hold the public key of the signing key \\(${STRANGER_KEYS.publicKey.replace(/[+/]/g, '\\$&')}\\)`,
+      ),
     );
-    expect(await s3.listKeys('prod/wrong-secret/')).toEqual([]);
+    expect(await s3.listKeys('prod/wrong-key/')).toEqual([]);
   });
 
   test('waits for Retry-After and retries while another capture keeps the agent busy', async () => {
     // Prepare: another client starts a capture and does not read its body yet. The agent unlocks once it hands the
     // last chunk to the connection, so the snapshot must be larger than what loopback socket buffers absorb.
-    const big = await startAgentProcess({ secret: SECRET, taskId: TASK_ID, ballastMiB: 32 });
+    const big = await startAgentProcess({ taskId: TASK_ID, ballastMiB: 32 });
     try {
       const competing = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
         const other = request(`${big.url}/heap/snapshot`, {
           method: 'POST',
           agent: false,
-          headers: { authorization: signToken({ secret: SECRET, taskId: TASK_ID }) },
+          headers: { authorization: signToken({ privateKey: TEST_KEYS.privateKey, taskId: TASK_ID }) },
         });
         other.on('response', resolve).on('error', reject).end();
       });
@@ -142,7 +148,7 @@ describe('captureToS3', () => {
 
   test('reports a 503 insufficient-memory refusal with the agent’s numbers and does not retry it', async () => {
     // Prepare: an agent whose headroom guard wants far more memory than any machine has
-    const cramped = await startAgentProcess({ secret: SECRET, taskId: TASK_ID, captureMemoryFactor: 1e9 });
+    const cramped = await startAgentProcess({ taskId: TASK_ID, captureMemoryFactor: 1e9 });
     const waits: number[] = [];
     try {
       // Act
@@ -167,7 +173,7 @@ describe('captureToS3', () => {
 
   test('gives up at the deadline (before the Lambda would time out) while the agent is still writing the snapshot', async () => {
     // Prepare: a heap big enough that writing its snapshot takes longer than the time left
-    const slow = await startAgentProcess({ secret: SECRET, taskId: TASK_ID, ballastMiB: 20 });
+    const slow = await startAgentProcess({ taskId: TASK_ID, ballastMiB: 20 });
     try {
       // Act
       const capture = captureToS3({ ...baseOptions(), url: slow.url, service: 'deadline', deadline: Date.now() + 300 });
@@ -222,7 +228,7 @@ describe('captureToS3', () => {
   test('aborts the multipart upload and stores nothing when the agent process dies mid-transfer', async () => {
     // Prepare: a bigger heap, so the snapshot outlasts the socket buffers
     const dyingTaskId = 'dying-task';
-    const dying = await startAgentProcess({ secret: SECRET, taskId: dyingTaskId, ballastMiB: 10 });
+    const dying = await startAgentProcess({ taskId: dyingTaskId, ballastMiB: 10 });
     const commandsBefore = s3.sentCommands.length;
     let killed = false;
     try {

@@ -1,12 +1,12 @@
 import type { Server } from 'node:http';
-import { parseToken, verifyToken } from '@heapwatch/agent/protocol';
+import { parsePrivateKey, parsePublicKey, parseToken, publicKeyOf, verifyToken } from '@heapwatch/agent/protocol';
 import { openSnapshot } from '../../collector/open-snapshot';
-import { type SecretSource, staticSecretSource } from '../../collector/secret-source';
+import { type SigningKeySource, staticSigningKeySource } from '../../collector/signing-key-source';
 import { type ScriptedAnswer, startScriptedServer } from '../support/scripted-server';
+import { STRANGER_KEYS, TEST_KEYS } from '../support/test-keys';
 
-const SECRET = 'open-snapshot-secret-0123456789abcdef';
-const PREVIOUS = 'open-snapshot-previous-0123456789abcd';
 const TASK_ID = 'task-7';
+const signingKey = () => staticSigningKeySource(TEST_KEYS.privateKey);
 
 describe('openSnapshot', () => {
   const servers: Server[] = [];
@@ -28,7 +28,7 @@ describe('openSnapshot', () => {
     const opening = openSnapshot({
       url: agent.url,
       taskId: TASK_ID,
-      secrets: staticSecretSource({ current: SECRET }),
+      signingKey: signingKey(),
       maxBusyWaitMs: 90_000,
       sleep: async (ms) => void waits.push(ms),
     });
@@ -40,40 +40,42 @@ describe('openSnapshot', () => {
     expect(new Set(nonces.map((token) => (typeof token === 'string' ? token : token.nonce))).size).toBe(4);
   });
 
-  test('tries the previous secret once after a bad signature, then invalidates the cached secrets', async () => {
+  test('reads the key again once after a bad signature; the same key is not tried twice, and the error names its public key', async () => {
     // Prepare
     const agent = await scripted(() => ({ status: 401, body: '{"error":"bad-signature"}' }));
     let invalidated = 0;
-    const secrets: SecretSource = {
-      get: async () => ({ current: SECRET, previous: PREVIOUS }),
+    const key = parsePrivateKey(TEST_KEYS.privateKey);
+    const source: SigningKeySource = {
+      get: async () => key,
       invalidate: () => {
         invalidated += 1;
       },
     };
 
     // Act
-    const opening = openSnapshot({ url: agent.url, taskId: TASK_ID, secrets });
+    const opening = openSnapshot({ url: agent.url, taskId: TASK_ID, signingKey: source });
 
-    // Assess: the secrets read again are the same, so no third request
-    await expect(opening).rejects.toMatchObject({ reason: 'unauthorized' });
-    expect(agent.requests).toHaveLength(2);
+    // Assess: the key read again is the same, so no second request
+    await expect(opening).rejects.toThrow(
+      new RegExp(`401 bad-signature: .*HEAPWATCH_PUBLIC_KEYS.*${escapeRegExp(publicKeyOf(key))}`),
+    );
+    expect(agent.requests).toHaveLength(1);
     expect(invalidated).toBe(1);
   });
 
-  test('reads the secrets again once after a bad signature: a rotation since they were cached loses no capture', async () => {
-    // Prepare: the agent already has the rotated secret; the cache still holds the one before
-    const ROTATED = 'open-snapshot-rotated-0123456789abcdef';
+  test('signs with the key read afresh after a bad signature: a rotation since it was cached loses no capture', async () => {
+    // Prepare: the agent already trusts the new key; the cache still holds the one before
     const agent = await scripted((index) =>
-      index < 2
+      index < 1
         ? { status: 401, body: '{"error":"bad-signature"}' }
         : { status: 503, body: '{"error":"insufficient-memory"}' },
     );
     let stale = true;
     let reads = 0;
-    const secrets: SecretSource = {
+    const source: SigningKeySource = {
       get: async () => {
         reads += 1;
-        return stale ? { current: SECRET, previous: PREVIOUS } : { current: ROTATED, previous: SECRET };
+        return parsePrivateKey(stale ? STRANGER_KEYS.privateKey : TEST_KEYS.privateKey);
       },
       invalidate: () => {
         stale = false;
@@ -81,29 +83,29 @@ describe('openSnapshot', () => {
     };
 
     // Act
-    const opening = openSnapshot({ url: agent.url, taskId: TASK_ID, secrets });
+    const opening = openSnapshot({ url: agent.url, taskId: TASK_ID, signingKey: source });
 
-    // Assess: the third request got past the signature check, signed with the rotated secret
+    // Assess: the second request got past the signature check, signed with the rotated key
     await expect(opening).rejects.toMatchObject({ reason: 'insufficient-memory' });
     expect(reads).toBe(2);
-    expect(agent.requests).toHaveLength(3);
-    const verify = (secret: string) =>
-      verifyToken(agent.requests[2].authorization, { secrets: [secret], taskId: TASK_ID }).ok;
-    expect([verify(ROTATED), verify(SECRET)]).toEqual([true, false]);
+    expect(agent.requests).toHaveLength(2);
+    const verifiesUnder = (publicKey: string) =>
+      verifyToken(agent.requests[1].authorization, { publicKeys: [parsePublicKey(publicKey)], taskId: TASK_ID }).ok;
+    expect([verifiesUnder(TEST_KEYS.publicKey), verifiesUnder(STRANGER_KEYS.publicKey)]).toEqual([true, false]);
   });
 
   test('explains an expired token as a clock problem', async () => {
     const agent = await scripted(() => ({ status: 401, body: '{"error":"expired"}' }));
-    await expect(
-      openSnapshot({ url: agent.url, taskId: TASK_ID, secrets: staticSecretSource({ current: SECRET }) }),
-    ).rejects.toThrow(/401 expired: .*clocks differ/);
+    await expect(openSnapshot({ url: agent.url, taskId: TASK_ID, signingKey: signingKey() })).rejects.toThrow(
+      /401 expired: .*clocks differ/,
+    );
   });
 
   test('rejects a 200 without X-Heapwatch-Sha256', async () => {
     const agent = await scripted(() => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{}' }));
-    await expect(
-      openSnapshot({ url: agent.url, taskId: TASK_ID, secrets: staticSecretSource({ current: SECRET }) }),
-    ).rejects.toThrow(/no valid X-Heapwatch-Sha256 header/);
+    await expect(openSnapshot({ url: agent.url, taskId: TASK_ID, signingKey: signingKey() })).rejects.toThrow(
+      /no valid X-Heapwatch-Sha256 header/,
+    );
   });
 
   test('names the address when nothing listens there', async () => {
@@ -112,9 +114,9 @@ describe('openSnapshot', () => {
     await new Promise((resolve) => agent.server.close(resolve));
 
     // Act + Assess
-    await expect(
-      openSnapshot({ url: agent.url, taskId: TASK_ID, secrets: staticSecretSource({ current: SECRET }) }),
-    ).rejects.toThrow(new RegExp(`cannot reach the agent at ${agent.url} \\(.*ECONNREFUSED`));
+    await expect(openSnapshot({ url: agent.url, taskId: TASK_ID, signingKey: signingKey() })).rejects.toThrow(
+      new RegExp(`cannot reach the agent at ${agent.url} \\(.*ECONNREFUSED`),
+    );
   });
 
   test('times out when the agent accepts the connection but never answers', async () => {
@@ -127,7 +129,7 @@ describe('openSnapshot', () => {
       openSnapshot({
         url: silent.url,
         taskId: TASK_ID,
-        secrets: staticSecretSource({ current: SECRET }),
+        signingKey: signingKey(),
         timeouts: { responseMs: 200 },
       }),
     ).rejects.toMatchObject({ reason: 'timeout' });
@@ -135,8 +137,12 @@ describe('openSnapshot', () => {
   });
 
   test.each(['https://10.0.0.1:9464', 'not a url'])('rejects the agent URL %s', async (url) => {
-    await expect(
-      openSnapshot({ url, taskId: TASK_ID, secrets: staticSecretSource({ current: SECRET }) }),
-    ).rejects.toThrow(/agent URL .* is invalid/);
+    await expect(openSnapshot({ url, taskId: TASK_ID, signingKey: signingKey() })).rejects.toThrow(
+      /agent URL .* is invalid/,
+    );
   });
 });
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -1,6 +1,7 @@
 import { type DemoService, LEAKS, leakNames, startDemo } from '../../demo/src';
 import { findLeak } from '../../demo/src/leaks';
 import { silentLogger } from '../agent/helpers/silent-logger';
+import { TEST_KEYS } from '../support/test-keys';
 
 describe('startDemo', () => {
   let demo: DemoService;
@@ -26,7 +27,12 @@ describe('startDemo', () => {
   });
 
   it('does not serve the admin endpoints on the site port, only on the admin port', async () => {
-    demo = await startDemo({ port: 0, adminPort: 0, secret: 's'.repeat(40), admin: { logger: silentLogger } });
+    demo = await startDemo({
+      port: 0,
+      adminPort: 0,
+      publicKeys: [TEST_KEYS.publicKey],
+      admin: { logger: silentLogger },
+    });
     for (const [method, path] of [
       ['GET', '/metrics'],
       ['GET', '/healthz'],

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { signToken } from '@heapwatch/agent/protocol';
 import type { TsxChild } from '../agent/helpers/child-process';
 import { parsePrometheusText, sampleValue } from '../agent/helpers/prometheus-text';
+import { TEST_KEYS } from '../support/test-keys';
 import { loadDemo, startDemoChild } from './helpers/demo-child';
 
-const secret = 'growth-secret-'.padEnd(48, 'g');
 const REQUESTS = 4000;
 const MiB = 2 ** 20;
 
@@ -14,7 +14,7 @@ const MiB = 2 ** 20;
 async function oldSpaceAfterFullGc(child: TsxChild, taskId: string): Promise<number> {
   const snapshot = await fetch(`${child.ready.adminUrl}/heap/snapshot`, {
     method: 'POST',
-    headers: { authorization: signToken({ secret, taskId }) },
+    headers: { authorization: signToken({ privateKey: TEST_KEYS.privateKey, taskId }) },
   });
   expect(snapshot.status).toBe(200);
   await snapshot.arrayBuffer();
@@ -39,7 +39,7 @@ describe('the demo under load', () => {
 
   async function growthOfOldSpace(leak: string): Promise<number> {
     const taskId = `growth-${leak}`;
-    const child = await startDemoChild({ leak, taskId, secret, env: { HEAPWATCH_SNAPSHOT_DIR: snapshotDir } });
+    const child = await startDemoChild({ leak, taskId, env: { HEAPWATCH_SNAPSHOT_DIR: snapshotDir } });
     children.push(child);
     await load(child.ready.siteUrl); // warm-up: JIT, caches, lazy modules
     const before = await oldSpaceAfterFullGc(child, taskId);

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signToken } from '@heapwatch/agent/protocol';
 import { diffProfileFiles } from '../../analysis';
+import { TEST_KEYS } from '../support/test-keys';
 import { loadDemo, startDemoChild } from './helpers/demo-child';
 
 /**
  * Every leak of the demo, diagnosed from three heap profiles of the running demo under load, as a series on a task
  * too small for snapshots would be: the analysis must name a line of the leak's own file, and find none without one.
  */
-const secret = 'profile-leaks-secret-'.padEnd(48, 'p');
 const REQUESTS_PER_STEP = 3000;
 
 async function load(siteUrl: string): Promise<void> {
@@ -27,7 +27,7 @@ describe('heap profiles of the demo under load', () => {
   async function profileSeries(leak: string): Promise<string[]> {
     const taskId = `profiles-${leak}`;
     // A few thousand requests leak about a MB: sample finely enough to see them.
-    const child = await startDemoChild({ leak, taskId, secret, env: { HEAPWATCH_HEAP_SAMPLING_INTERVAL: '8192' } });
+    const child = await startDemoChild({ leak, taskId, env: { HEAPWATCH_HEAP_SAMPLING_INTERVAL: '8192' } });
     try {
       await load(child.ready.siteUrl); // warm-up: JIT, caches, lazy modules
       const files: string[] = [];
@@ -35,7 +35,7 @@ describe('heap profiles of the demo under load', () => {
         if (step > 1) await load(child.ready.siteUrl);
         const response = await fetch(`${child.ready.adminUrl}/heap/profile`, {
           method: 'POST',
-          headers: { authorization: signToken({ secret, taskId, action: 'heap-profile' }) },
+          headers: { authorization: signToken({ privateKey: TEST_KEYS.privateKey, taskId, action: 'heap-profile' }) },
         });
         expect(response.status).toBe(200);
         const file = join(dir, `${leak}-${step}.heapprofile`);

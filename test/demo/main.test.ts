@@ -1,13 +1,13 @@
 import { startTsxChild } from '../agent/helpers/child-process';
 
 describe('npm run demo (demo/src/main.ts)', () => {
-  it('says clearly that snapshots are disabled without HEAPWATCH_SECRET, and answers 503 disabled', async () => {
+  it('says clearly that captures are disabled without HEAPWATCH_PUBLIC_KEYS, and answers 503 disabled', async () => {
     // Prepare
     const child = await startTsxChild('demo/src/main.ts', {
       PORT: '0',
       HOST: '127.0.0.1',
       HEAPWATCH_ADMIN_PORT: '0',
-      HEAPWATCH_SECRET: '',
+      HEAPWATCH_PUBLIC_KEYS: '',
       HEAPWATCH_TASK_ID: 'demo-task',
     });
     try {
@@ -16,9 +16,9 @@ describe('npm run demo (demo/src/main.ts)', () => {
       const home = await fetch(`${child.ready.siteUrl}/`);
       // Assess
       expect(child.ready).toMatchObject({ event: 'listening', leak: 'none', taskId: 'demo-task' });
-      expect(child.ready.snapshots).toMatch(/disabled \(HEAPWATCH_SECRET not set\)/);
+      expect(child.ready.captures).toMatch(/disabled \(HEAPWATCH_PUBLIC_KEYS not set\)/);
       expect(child.output()).toMatch(
-        /HEAPWATCH_SECRET is not set, so POST \/heap\/snapshot and \/heap\/profile answer 503/,
+        /HEAPWATCH_PUBLIC_KEYS is not set, so POST \/heap\/snapshot and \/heap\/profile answer 503/,
       );
       expect([snapshot.status, await snapshot.json()]).toEqual([503, { error: 'disabled' }]);
       expect(home.status).toBe(200);

@@ -3,16 +3,16 @@ import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { staticSecretSource } from '../../collector/secret-source';
 import type { SeriesState } from '../../collector/series';
+import { staticSigningKeySource } from '../../collector/signing-key-source';
 import { createAnalyzeHandler, diffAnalyzer } from '../../lambda/analyze';
 import { createCaptureHandler } from '../../lambda/capture';
 import { createDiscoverHandler } from '../../lambda/discover';
 import { type AgentProcess, startAgentProcess } from '../support/agent-harness';
 import { fargateTask } from '../support/ecs-task';
 import { type LoopbackS3, startLoopbackS3 } from '../support/s3-server';
+import { TEST_KEYS } from '../support/test-keys';
 
-const SECRET = 'analyze-handler-secret-0123456789abcd';
 const TASK_ID = 'leaky0000000000000000000000000000';
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:heapwatch-reports';
 const ecsMock = mockClient(ECSClient);
@@ -26,7 +26,7 @@ describe('a series through the discover, capture and analyze handlers', () => {
   beforeAll(async () => {
     [s3, agent] = await Promise.all([
       startLoopbackS3(),
-      startAgentProcess({ secret: SECRET, taskId: TASK_ID, leakPerTick: 200, heapSamplingIntervalBytes: 8192 }),
+      startAgentProcess({ taskId: TASK_ID, leakPerTick: 200, heapSamplingIntervalBytes: 8192 }),
     ]);
     ecsMock.on(DescribeTasksCommand).resolves({
       tasks: [fargateTask(TASK_ID, '127.0.0.1', { group: 'service:shop' })],
@@ -36,7 +36,7 @@ describe('a series through the discover, capture and analyze handlers', () => {
       ecs: new ECSClient({}),
       s3: s3.client,
       bucket: s3.bucket,
-      secrets: staticSecretSource({ current: SECRET }),
+      signingKey: staticSigningKeySource(TEST_KEYS.privateKey),
     });
     // What the state machine does: find the task, then capture with waits in between.
     series = await discover({ cluster: 'prod', service: 'shop', taskId: TASK_ID, count: 3, intervalSeconds: 1 });

@@ -1,13 +1,13 @@
 import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { staticSecretSource } from '../../collector/secret-source';
 import type { SeriesState } from '../../collector/series';
+import { staticSigningKeySource } from '../../collector/signing-key-source';
 import { createCaptureHandler } from '../../lambda/capture';
 import { type AgentProcess, startAgentProcess } from '../support/agent-harness';
 import { fargateTask } from '../support/ecs-task';
 import { type LoopbackS3, startLoopbackS3 } from '../support/s3-server';
+import { TEST_KEYS } from '../support/test-keys';
 
-const SECRET = 'capture-handler-secret-0123456789abcd';
 const TASK_ID = 'feedfacefeedfacefeedfacefeedface';
 const ecsMock = mockClient(ECSClient);
 
@@ -15,7 +15,7 @@ describe('capture handler', () => {
   let s3: LoopbackS3;
   let agent: AgentProcess;
   beforeAll(async () => {
-    [s3, agent] = await Promise.all([startLoopbackS3(), startAgentProcess({ secret: SECRET, taskId: TASK_ID })]);
+    [s3, agent] = await Promise.all([startLoopbackS3(), startAgentProcess({ taskId: TASK_ID })]);
   });
   afterAll(async () => {
     await agent?.kill();
@@ -44,7 +44,7 @@ describe('capture handler', () => {
       ecs: new ECSClient({}),
       s3: s3.client,
       bucket: s3.bucket,
-      secrets: staticSecretSource({ current: SECRET }),
+      signingKey: staticSigningKeySource(TEST_KEYS.privateKey),
     });
 
     // Act
@@ -67,7 +67,7 @@ describe('capture handler', () => {
 
   test('goes on with profiles when the agent refuses snapshots for lack of memory, and says why', async () => {
     // Prepare: an agent whose headroom guard asks for far more memory than any machine has
-    const refusing = await startAgentProcess({ secret: SECRET, taskId: TASK_ID, captureMemoryFactor: 1e9 });
+    const refusing = await startAgentProcess({ taskId: TASK_ID, captureMemoryFactor: 1e9 });
     ecsMock
       .on(DescribeTasksCommand)
       .resolves({ tasks: [fargateTask(TASK_ID, '127.0.0.1', { group: 'service:small' })] });
@@ -75,7 +75,7 @@ describe('capture handler', () => {
       ecs: new ECSClient({}),
       s3: s3.client,
       bucket: s3.bucket,
-      secrets: staticSecretSource({ current: SECRET }),
+      signingKey: staticSigningKeySource(TEST_KEYS.privateKey),
     });
     try {
       // Act
@@ -104,7 +104,7 @@ describe('capture handler', () => {
       ecs: new ECSClient({}),
       s3: s3.client,
       bucket: s3.bucket,
-      secrets: staticSecretSource({ current: SECRET }),
+      signingKey: staticSigningKeySource(TEST_KEYS.privateKey),
     });
 
     const logged = [process.stdout, process.stderr].map((stream) =>

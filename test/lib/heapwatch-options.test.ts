@@ -45,33 +45,6 @@ describe('Heapwatch with an existing AMP workspace', () => {
   });
 });
 
-describe('Heapwatch with the previous token secret injected', () => {
-  it('adds HEAPWATCH_SECRET_PREVIOUS from the AWSPREVIOUS stage, as a secret too', () => {
-    const { stack, cluster } = clusterStack();
-    const heapwatch = new Heapwatch(stack, 'Heapwatch', {
-      cluster,
-      rulesFile: FIXTURE_RULES_FILE,
-      injectPreviousSecret: true,
-    });
-    heapwatch.watch(plainService(stack, 'Api', cluster));
-    Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: [
-        Match.objectLike({
-          Secrets: [
-            { Name: 'HEAPWATCH_SECRET', ValueFrom: { Ref: Match.stringLikeRegexp('^HeapwatchTokenSecret') } },
-            {
-              Name: 'HEAPWATCH_SECRET_PREVIOUS',
-              ValueFrom: {
-                'Fn::Join': ['', [{ Ref: Match.stringLikeRegexp('^HeapwatchTokenSecret') }, '::AWSPREVIOUS:']],
-              },
-            },
-          ],
-        }),
-      ],
-    });
-  });
-});
-
 describe('Heapwatch IAM', () => {
   let template: Template;
 
@@ -181,7 +154,7 @@ describe('Heapwatch grants and given topics', () => {
           }),
           Match.objectLike({
             Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-            Resource: { Ref: Match.stringLikeRegexp('^HeapwatchTokenSecret') },
+            Resource: { Ref: Match.stringLikeRegexp('^HeapwatchSigningKeysinitial') },
           }),
         ]),
       },

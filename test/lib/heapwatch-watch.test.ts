@@ -9,6 +9,13 @@ describe('Heapwatch.watch', () => {
   let template: Template;
   let stack: Stack;
 
+  /** The task definitions of the two watched services. */
+  function watchedTaskDefinitions() {
+    return Object.values(template.findResources('AWS::ECS::TaskDefinition')).filter((resource) =>
+      JSON.stringify(resource).includes('HEAPWATCH_ADMIN_PORT'),
+    );
+  }
+
   beforeAll(() => {
     // Prepare
     const built = clusterStack();
@@ -33,19 +40,33 @@ describe('Heapwatch.watch', () => {
     });
   });
 
-  it('injects the token as an ECS secret and never as plain environment', () => {
-    const taskDefinitions = template.findResources('AWS::ECS::TaskDefinition');
-    const watched = Object.values(taskDefinitions).filter((resource) =>
-      JSON.stringify(resource).includes('HEAPWATCH_ADMIN_PORT'),
-    );
+  it('gives the agent the public keys as plain environment, and no secret', () => {
+    const watched = watchedTaskDefinitions();
     expect(watched).toHaveLength(2);
     for (const taskDefinition of watched) {
       const [container] = taskDefinition.Properties.ContainerDefinitions;
-      expect(container.Secrets).toEqual([
-        { Name: 'HEAPWATCH_SECRET', ValueFrom: { Ref: expect.stringMatching(/^HeapwatchTokenSecret/) } },
-      ]);
-      expect(JSON.stringify(container.Environment)).not.toMatch(/HEAPWATCH_SECRET/);
+      expect(container.Environment).toContainEqual({
+        Name: 'HEAPWATCH_PUBLIC_KEYS',
+        Value: { 'Fn::GetAtt': [expect.stringMatching(/^HeapwatchSigningKeysinitialKeyPair/), 'PublicKey'] },
+      });
+      expect(container.Secrets).toBeUndefined();
+      // No reference to the key's secret (its ARN is a Ref), only to the public key (a GetAtt).
+      expect(JSON.stringify(container)).not.toMatch(/HEAPWATCH_SECRET|secretsmanager|"Ref":"HeapwatchSigningKeys/);
     }
+  });
+
+  it('gives the task and execution roles of watched services no Secrets Manager permission', () => {
+    const roles = watchedTaskDefinitions().flatMap((taskDefinition) =>
+      [taskDefinition.Properties.TaskRoleArn, taskDefinition.Properties.ExecutionRoleArn]
+        .filter((arn) => arn !== undefined)
+        .map((arn: { 'Fn::GetAtt': [string, string] }) => arn['Fn::GetAtt'][0]),
+    );
+    expect(roles.length).toBeGreaterThanOrEqual(2);
+    const policiesOfRoles = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
+      (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => roles.includes(role.Ref)),
+    );
+    const roleResources = roles.map((role) => template.toJSON().Resources[role]);
+    expect(JSON.stringify([...policiesOfRoles, ...roleResources])).not.toContain('secretsmanager');
   });
 
   it('opens the admin port only to the scraper and collector security groups, never to a CIDR', () => {
@@ -171,7 +192,13 @@ describe('Heapwatch.watch validation', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [
         Match.objectLike({ Name: 'app', Environment: Match.absent() }),
-        Match.objectLike({ Name: 'sidecar', Environment: [{ Name: 'HEAPWATCH_ADMIN_PORT', Value: '9000' }] }),
+        Match.objectLike({
+          Name: 'sidecar',
+          Environment: [
+            { Name: 'HEAPWATCH_ADMIN_PORT', Value: '9000' },
+            { Name: 'HEAPWATCH_PUBLIC_KEYS', Value: Match.anyValue() },
+          ],
+        }),
       ],
     });
   });

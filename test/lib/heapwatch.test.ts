@@ -61,11 +61,18 @@ describe('Heapwatch', () => {
     });
   });
 
-  it('generates a 64-character token secret that never appears in the template', () => {
-    template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: { ExcludePunctuation: true, PasswordLength: 64 },
+  it('creates one signing key, generated at deploy time: no key material in the template', () => {
+    template.resourceCountIs('Custom::HeapwatchSigningKey', 1);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.hasResourceProperties('Custom::HeapwatchSigningKey', {
+      SecretArn: { Ref: Match.stringLikeRegexp('^HeapwatchSigningKeysinitial') },
     });
-    expect(JSON.stringify(template.toJSON())).not.toMatch(/"SecretString"/);
+    const text = JSON.stringify(template.toJSON());
+    // MC4CAQAwBQYDK2Vw: how the standard base64 of every Ed25519 private key in DER PKCS8 begins.
+    expect(text).not.toContain('MC4CAQAwBQYDK2Vw');
+    expect(text).not.toMatch(/"SecretString"/);
+    // Outputs hold only what ecs_patterns adds for the web service, no key.
+    expect(JSON.stringify(template.findOutputs('*'))).not.toMatch(/SigningKey|Secret/);
   });
 
   it('creates one workspace with the rules and an alert manager that publishes to the alarm topic', () => {
@@ -124,7 +131,7 @@ describe('Heapwatch', () => {
     expect(adminPorts).toMatch(/WebService.*9464.*WorkerService.*9500/);
   });
 
-  it('subscribes the collector to the alarm topic and gives it the heapwatch bucket, secret and report topic', () => {
+  it('subscribes the collector to the alarm topic and gives it the heapwatch bucket, signing key and report topic', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'lambda',
       TopicArn: { Ref: Match.stringLikeRegexp('^HeapwatchTopicsAlarms') },
@@ -134,7 +141,7 @@ describe('Heapwatch', () => {
       Environment: {
         Variables: Match.objectLike({
           HEAPWATCH_BUCKET: { Ref: Match.stringLikeRegexp('^HeapwatchSnapshots') },
-          HEAPWATCH_SECRET_ARN: { Ref: Match.stringLikeRegexp('^HeapwatchTokenSecret') },
+          HEAPWATCH_PRIVATE_KEY_ARN: { Ref: Match.stringLikeRegexp('^HeapwatchSigningKeysinitial') },
         }),
       },
     });

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { signToken } from '@heapwatch/agent/protocol';
 import { startNodeChild, type TsxChild } from '../agent/helpers/child-process';
 import { writeSnapshotSeries } from '../analysis/fixtures/write-series';
+import { TEST_KEYS } from '../support/test-keys';
 import { cleanEnv, freshProject, installedPackages, packPackages, type Tarballs } from './packed-packages';
 
 /**
@@ -14,7 +15,6 @@ import { cleanEnv, freshProject, installedPackages, packPackages, type Tarballs 
  * repository (their other dependencies come from the registry), with no TypeScript loader anywhere.
  */
 const run = promisify(execFile);
-const SECRET = 'package-test-secret-'.padEnd(48, 's');
 const TASK_ID = 'packaged-task-1';
 /** What a service's production image may hold because of the agent: the agent and prom-client's own tree. */
 const AGENT_TREE = ['@heapwatch/agent', '@opentelemetry/api', 'bintrees', 'prom-client', 'tdigest'];
@@ -51,7 +51,7 @@ describe('@heapwatch/agent installed from its tarball', () => {
         cwd: project,
         baseEnv: cleanEnv(),
         env: {
-          HEAPWATCH_SECRET: SECRET,
+          HEAPWATCH_PUBLIC_KEYS: TEST_KEYS.publicKey,
           HEAPWATCH_TASK_ID: TASK_ID,
           HEAPWATCH_ADMIN_PORT: '0',
           HEAPWATCH_ADMIN_HOST: '127.0.0.1',
@@ -76,7 +76,7 @@ describe('@heapwatch/agent installed from its tarball', () => {
     it('answers a signed capture with a snapshot whose sha256 it announces', async () => {
       const response = await fetch(`${service.ready.adminUrl}/heap/snapshot`, {
         method: 'POST',
-        headers: { authorization: signToken({ secret: SECRET, taskId: TASK_ID }) },
+        headers: { authorization: signToken({ privateKey: TEST_KEYS.privateKey, taskId: TASK_ID }) },
       });
       const body = Buffer.from(await response.arrayBuffer());
       expect(response.status).toBe(200);
@@ -87,7 +87,7 @@ describe('@heapwatch/agent installed from its tarball', () => {
     it('refuses a token signed for another task with 401 and a reason', async () => {
       const response = await fetch(`${service.ready.adminUrl}/heap/snapshot`, {
         method: 'POST',
-        headers: { authorization: signToken({ secret: SECRET, taskId: 'another-task' }) },
+        headers: { authorization: signToken({ privateKey: TEST_KEYS.privateKey, taskId: 'another-task' }) },
       });
       expect(response.status).toBe(401);
       expect(await response.json()).toEqual({ error: 'bad-signature' });
@@ -138,7 +138,9 @@ describe('heapwatch installed from its tarball into a CDK app', () => {
       const functions = Object.values(template.Resources).filter(
         (resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Handler === 'index.handler',
       );
+      // trigger, discover, capture, analyze and the signing key's custom resource
       expect(functions.map((fn) => fn.Properties.Runtime)).toEqual([
+        'nodejs24.x',
         'nodejs24.x',
         'nodejs24.x',
         'nodejs24.x',
@@ -154,10 +156,17 @@ describe('heapwatch installed from its tarball into a CDK app', () => {
         .flatMap((resource) => resource.Properties.ContainerDefinitions as Array<Record<string, unknown>>);
       expect(containers).toContainEqual(
         expect.objectContaining({
-          Environment: expect.arrayContaining([{ Name: 'HEAPWATCH_ADMIN_PORT', Value: '9464' }]),
-          Secrets: expect.arrayContaining([expect.objectContaining({ Name: 'HEAPWATCH_SECRET' })]),
+          Environment: expect.arrayContaining([
+            { Name: 'HEAPWATCH_ADMIN_PORT', Value: '9464' },
+            expect.objectContaining({ Name: 'HEAPWATCH_PUBLIC_KEYS' }),
+          ]),
         }),
       );
+      // A service gets public keys only: no private key and no v1 secret, in its environment or its secrets.
+      const variables = containers.flatMap((container) =>
+        [container.Environment, container.Secrets].flatMap((list) => (list ?? []) as Array<{ Name: string }>),
+      );
+      expect(variables.map((v) => v.Name).filter((name) => /^HEAPWATCH_(PRIVATE_KEY|SECRET)/.test(name))).toEqual([]);
     },
     120_000,
   );

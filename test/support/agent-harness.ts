@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { TEST_KEYS } from './test-keys';
 
 const READY_PREFIX = 'heapwatch-agent-ready ';
 
@@ -15,8 +16,8 @@ export interface AgentProcess {
 }
 
 export interface AgentProcessOptions {
-  readonly secret: string;
-  readonly previousSecret?: string;
+  /** What the agent trusts (HEAPWATCH_PUBLIC_KEYS). @default [TEST_KEYS.publicKey] */
+  readonly publicKeys?: readonly string[];
   readonly taskId: string;
   /** Extra heap to make snapshots bigger (roughly MiB of small objects). @default 0 */
   readonly ballastMiB?: number;
@@ -35,8 +36,7 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
   const child = spawn(process.execPath, ['--import', 'tsx', require.resolve('./agent-process.ts')], {
     env: {
       ...process.env,
-      HEAPWATCH_SECRET: options.secret,
-      ...(options.previousSecret ? { HEAPWATCH_SECRET_PREVIOUS: options.previousSecret } : {}),
+      HEAPWATCH_PUBLIC_KEYS: (options.publicKeys ?? [TEST_KEYS.publicKey]).join(','),
       HEAPWATCH_TASK_ID: options.taskId,
       BALLAST_MIB: String(options.ballastMiB ?? 0),
       SNAPSHOT_DIR: snapshotDir,

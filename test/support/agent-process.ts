@@ -28,8 +28,7 @@ if (leakPerTick > 0) {
 void startAdminServer({
   host: '127.0.0.1',
   port: 0,
-  secret: process.env.HEAPWATCH_SECRET,
-  previousSecret: process.env.HEAPWATCH_SECRET_PREVIOUS,
+  publicKeys: process.env.HEAPWATCH_PUBLIC_KEYS?.split(','),
   taskId: process.env.HEAPWATCH_TASK_ID,
   snapshotDir: process.env.SNAPSHOT_DIR,
   captureMemoryFactor: process.env.CAPTURE_MEMORY_FACTOR ? Number(process.env.CAPTURE_MEMORY_FACTOR) : undefined,

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { type AdminAnswer, type AdminRequest, jsonAnswer } from '../admin-answer';
 import type { ProfileCounter } from '../metrics';
@@ -8,8 +9,8 @@ import type { SamplingHeapProfile } from './heap-sampler';
 import { withOriginalPositions } from './original-positions';
 
 export interface ProfileEndpointOptions {
-  /** Current secret first; empty when captures are disabled. */
-  readonly secrets: readonly string[];
+  /** Ed25519 public keys that verify tokens; empty when captures are disabled. */
+  readonly publicKeys: readonly KeyObject[];
   readonly taskId: string;
   /** The process's heap sampler; absent when sampling is off. */
   readonly sampler?: { read(): SamplingHeapProfile };
@@ -28,12 +29,12 @@ export class ProfileEndpoint {
 
   handle(request: AdminRequest): AdminAnswer {
     const { counter, logger, taskId, sampler } = this.options;
-    if (this.options.secrets.length === 0) {
+    if (this.options.publicKeys.length === 0) {
       counter.inc({ result: 'disabled' });
       return jsonAnswer(503, { error: 'disabled' });
     }
     const verified = verifyToken(request.authorization, {
-      secrets: this.options.secrets,
+      publicKeys: this.options.publicKeys,
       taskId,
       action: PROFILE_ACTION,
       nonces: this.options.nonces,

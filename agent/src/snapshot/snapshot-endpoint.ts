@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { type AdminAnswer, type AdminRequest, jsonAnswer } from '../admin-answer';
@@ -10,8 +11,8 @@ import { createPrivateSnapshotDir } from './private-dir';
 import { spoolHeapSnapshot } from './spool';
 
 export interface SnapshotEndpointOptions {
-  /** Current secret first; empty when snapshots are disabled. */
-  readonly secrets: readonly string[];
+  /** Ed25519 public keys that verify tokens; empty when captures are disabled. */
+  readonly publicKeys: readonly KeyObject[];
   readonly taskId: string;
   /** Used nonces, shared with the other capture endpoint. */
   readonly nonces: NonceCache;
@@ -29,14 +30,14 @@ export class SnapshotEndpoint {
 
   async handle(request: AdminRequest): Promise<AdminAnswer> {
     const { counter } = this.options;
-    if (this.options.secrets.length === 0) {
+    if (this.options.publicKeys.length === 0) {
       counter.inc({ result: 'disabled' });
       return jsonAnswer(503, { error: 'disabled' });
     }
     const now = nowInSeconds();
     // Any use spends the token, also one answered 409 or 503: a retry signs a new one.
     const verified = verifyToken(request.authorization, {
-      secrets: this.options.secrets,
+      publicKeys: this.options.publicKeys,
       taskId: this.options.taskId,
       nowSeconds: now,
       nonces: this.options.nonces,

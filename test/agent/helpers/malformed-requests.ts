@@ -1,4 +1,5 @@
-import { signToken } from '@heapwatch/agent/protocol';
+import { PROFILE_ACTION, signToken } from '@heapwatch/agent/protocol';
+import { STRANGER_KEYS, TEST_KEYS } from '../../support/test-keys';
 import type { RawExchange } from './raw-http';
 
 export { seededRandom } from '../../support/seeded-random';
@@ -12,17 +13,59 @@ function randomText(random: () => number, length: number, alphabet: string): str
 const PRINTABLE = ' !#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~';
 const HEX = '0123456789abcdef';
 
+function randomBytes(random: () => number, length: number): Buffer {
+  return Buffer.from(Array.from({ length }, () => Math.floor(random() * 256)));
+}
+
 function request(method: string, path: string, headers: string[] = [], body = ''): string {
   return `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers.map((h) => `${h}\r\n`).join('')}\r\n${body}`;
 }
 
+export interface MalformedRequestTarget {
+  /** The agent's task id; the agent trusts TEST_KEYS. */
+  readonly taskId: string;
+  /** A heap-profile token the agent has already accepted once: sending it again is a replay. */
+  readonly spentProfileToken: string;
+}
+
 /**
- * The i-th malformed request against the admin port: never a valid token, so no capture may follow.
- * Every kind must be answered 4xx.
+ * The i-th malformed request against the admin port: never a valid token, so no capture may follow. Four in five
+ * carry a v2 token the agent must refuse; the fifth is broken HTTP of one kind or another. Every one must be answered
+ * 4xx.
  */
-export function malformedRequest(i: number, random: () => number, secret: string, taskId: string): RawExchange {
+export function malformedRequest(i: number, random: () => number, target: MalformedRequestTarget): RawExchange {
+  return i % 5 === 0 ? malformedHttp(i / 5, random) : refusedToken(i, random, target);
+}
+
+/**
+ * Tokens that must not pass, each kind in turn: forged (signed with a key the agent does not trust), signed for
+ * another task, for another action, replayed, expired, v1-shaped (malformed now), v2-shaped garbage.
+ */
+function refusedToken(i: number, random: () => number, target: MalformedRequestTarget): RawExchange {
+  const { taskId } = target;
   const now = Math.floor(Date.now() / 1000);
-  switch (i % 8) {
+  const privateKey = TEST_KEYS.privateKey;
+  const tokens: Array<() => [path: string, token: string]> = [
+    () => ['/heap/snapshot', signToken({ privateKey: STRANGER_KEYS.privateKey, taskId })],
+    () => ['/heap/snapshot', signToken({ privateKey, taskId: `${taskId}-other` })],
+    () => ['/heap/snapshot', signToken({ privateKey, taskId, action: PROFILE_ACTION })],
+    () => ['/heap/profile', target.spentProfileToken],
+    () => ['/heap/snapshot', signToken({ privateKey, taskId, nowSeconds: now - 3600, ttlSeconds: 60 })],
+    () => ['/heap/snapshot', `Heapwatch v1.${now + 60}.${randomText(random, 32, HEX)}.${randomText(random, 64, HEX)}`],
+    () => [
+      '/heap/snapshot',
+      `Heapwatch v2.${now + 60}.${randomText(random, 32, HEX)}.${randomBytes(random, 64).toString('base64url')}`,
+    ],
+  ];
+  // 7 kinds and 5 are coprime, so the four token slots of every five requests cycle through all kinds.
+  const [path, token] = tokens[i % tokens.length]();
+  return { pieces: [request('POST', path, [`Authorization: ${token}`])] };
+}
+
+/** The k-th request that is broken as HTTP or as a request to the admin port. */
+function malformedHttp(k: number, random: () => number): RawExchange {
+  const now = Math.floor(Date.now() / 1000);
+  switch (k % 7) {
     case 0: // random tokens
       return {
         pieces: [
@@ -32,17 +75,6 @@ export function malformedRequest(i: number, random: () => number, secret: string
         ],
       };
     case 1: {
-      // well-formed tokens that must not pass: other secret, other task, expired, forged signature
-      const forged = `Heapwatch v1.${now + 60}.${randomText(random, 32, HEX)}.${randomText(random, 64, HEX)}`;
-      const tokens = [
-        signToken({ secret: `${secret}-other`, taskId }),
-        signToken({ secret, taskId: `${taskId}-other` }),
-        signToken({ secret, taskId, nowSeconds: now - 3600, ttlSeconds: 60 }),
-        forged,
-      ];
-      return { pieces: [request('POST', '/heap/snapshot', [`Authorization: ${tokens[i % tokens.length]}`])] };
-    }
-    case 2: {
       // wrong or made-up methods on the admin paths (405 or 400)
       const methods = ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'FOO', 'P0ST', 'CONNECT'];
       const paths = ['/heap/snapshot', '/metrics', '/healthz'];
@@ -52,7 +84,7 @@ export function malformedRequest(i: number, random: () => number, secret: string
         (path === '/heap/snapshot' && method === 'POST') || (path !== '/heap/snapshot' && method === 'GET');
       return { pieces: [request(allowed ? 'DELETE' : method, path)] };
     }
-    case 3: {
+    case 2: {
       // random and hostile paths (404)
       const paths = [
         `/${randomText(random, 1 + Math.floor(random() * 60), 'abcdefghijklmnopqrstuvwxyz0123456789/._-%')}`,
@@ -62,13 +94,13 @@ export function malformedRequest(i: number, random: () => number, secret: string
         `/${'a'.repeat(4000)}`,
         'http://169.254.170.2/v4/task',
       ];
-      return { pieces: [request('POST', paths[i % paths.length], ['Authorization: Heapwatch v1.1.2.3'])] };
+      return { pieces: [request('POST', paths[k % paths.length], ['Authorization: Heapwatch v1.1.2.3'])] };
     }
-    case 4: // oversized headers (431)
+    case 3: // oversized headers (431)
       return {
         pieces: [request('POST', '/heap/snapshot', [`X-Padding: ${'p'.repeat(9000 + Math.floor(random() * 30_000))}`])],
       };
-    case 5: {
+    case 4: {
       // not HTTP at all, or broken HTTP (400)
       const garbage = [
         Buffer.from(randomText(random, 50, PRINTABLE)),
@@ -79,9 +111,9 @@ export function malformedRequest(i: number, random: () => number, secret: string
         'POST /heap/snapshot HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello',
         'POST /heap/snapshot HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
       ];
-      return { pieces: [garbage[i % garbage.length]] };
+      return { pieces: [garbage[k % garbage.length]] };
     }
-    case 6: // a body nobody asked for, with a bad token (401)
+    case 5: // a body nobody asked for, with a bad token (401)
       return {
         pieces: [
           request(

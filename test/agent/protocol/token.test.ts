@@ -1,54 +1,74 @@
-import { NonceCache, signToken, verifyToken } from '@heapwatch/agent/protocol';
+import { createHmac } from 'node:crypto';
+import { NonceCache, parsePublicKey, parseToken, signToken, verifyToken } from '@heapwatch/agent/protocol';
+import { STRANGER_KEYS, TEST_KEYS } from '../../support/test-keys';
 
-const secret = 'a'.repeat(64);
-const previous = 'b'.repeat(64);
+const privateKey = TEST_KEYS.privateKey;
+const agentKeys = [parsePublicKey(TEST_KEYS.publicKey)];
 const now = 1_800_000_000;
 
 function verify(header: string | undefined, overrides: Partial<Parameters<typeof verifyToken>[1]> = {}) {
-  return verifyToken(header, { secrets: [secret], taskId: 'task-1', nowSeconds: now, ...overrides });
+  return verifyToken(header, { publicKeys: agentKeys, taskId: 'task-1', nowSeconds: now, ...overrides });
 }
 
-describe('v1 token', () => {
+function flipLastSignatureCharacter(header: string): string {
+  // The last base64url character carries 2 bits of padding; flipping within its group keeps the token well formed.
+  const last = header.at(-1) === 'A' ? 'Q' : 'A';
+  return header.slice(0, -1) + last;
+}
+
+describe('v2 token', () => {
   it('accepts a fresh token for its task and action', () => {
-    const header = signToken({ secret, taskId: 'task-1', nowSeconds: now });
-    expect(header).toMatch(/^Heapwatch v1\.\d+\.[0-9a-f]{32}\.[0-9a-f]{64}$/);
+    const header = signToken({ privateKey, taskId: 'task-1', nowSeconds: now });
+    expect(header).toMatch(/^Heapwatch v2\.\d+\.[0-9a-f]{32}\.[A-Za-z0-9_-]{86}$/);
     expect(verify(header)).toMatchObject({ ok: true });
   });
 
-  it('reports a missing or malformed header', () => {
+  it('reports a missing or malformed header, v1 tokens included', () => {
+    const v1Signature = createHmac('sha256', 'a'.repeat(64)).update('x').digest('hex');
     expect(verify(undefined)).toEqual({ ok: false, reason: 'missing' });
     expect(verify('')).toEqual({ ok: false, reason: 'missing' });
     expect(verify('Bearer abc')).toEqual({ ok: false, reason: 'malformed' });
     expect(verify('Heapwatch v2.1.2.3')).toEqual({ ok: false, reason: 'malformed' });
-    expect(verify(`Heapwatch v1.${now}.${'A'.repeat(32)}.${'0'.repeat(64)}`)).toEqual({
+    expect(verify(`Heapwatch v1.${now}.${'a'.repeat(32)}.${v1Signature}`)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verify(`Heapwatch v2.${now}.${'A'.repeat(32)}.${'A'.repeat(86)}`)).toEqual({
       ok: false,
       reason: 'malformed',
     });
     expect(verify(`Heapwatch ${'x'.repeat(10_000)}`)).toEqual({ ok: false, reason: 'malformed' });
   });
 
+  it('has one text per signature: a signature with stray low bits is malformed, not a second valid token', () => {
+    const header = signToken({ privateKey, taskId: 'task-1', nowSeconds: now });
+    const signature = header.split('.').at(-1) as string;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const lastIndex = alphabet.indexOf(signature.at(-1) as string);
+    const aliased = header.slice(0, -1) + alphabet[lastIndex | 1];
+    expect(parseToken(header)).toMatchObject({ nonce: expect.any(String) });
+    expect(verify(aliased)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
   it('rejects a tampered token', () => {
-    const header = signToken({ secret, taskId: 'task-1', nowSeconds: now });
-    const last = header.at(-1) === '0' ? '1' : '0';
-    expect(verify(header.slice(0, -1) + last)).toEqual({ ok: false, reason: 'bad-signature' });
-    const laterExpiry = header.replace(/v1\.(\d+)\./, (_m, e) => `v1.${Number(e) + 1}.`);
+    const header = signToken({ privateKey, taskId: 'task-1', nowSeconds: now });
+    expect(verify(flipLastSignatureCharacter(header))).toEqual({ ok: false, reason: 'bad-signature' });
+    const laterExpiry = header.replace(/v2\.(\d+)\./, (_m, e) => `v2.${Number(e) + 1}.`);
     expect(verify(laterExpiry)).toEqual({ ok: false, reason: 'bad-signature' });
   });
 
+  it('rejects tokens signed with a key the agent does not hold', () => {
+    const forged = signToken({ privateKey: STRANGER_KEYS.privateKey, taskId: 'task-1', nowSeconds: now });
+    expect(verify(forged)).toEqual({ ok: false, reason: 'bad-signature' });
+  });
+
   it('rejects an expired token, allowing 30 s of clock skew', () => {
-    const header = signToken({ secret, taskId: 'task-1', nowSeconds: now - 400, ttlSeconds: 60 });
+    const header = signToken({ privateKey, taskId: 'task-1', nowSeconds: now - 400, ttlSeconds: 60 });
     expect(verify(header)).toEqual({ ok: false, reason: 'expired' });
-    const justExpired = signToken({ secret, taskId: 'task-1', nowSeconds: now - 80, ttlSeconds: 60 });
+    const justExpired = signToken({ privateKey, taskId: 'task-1', nowSeconds: now - 80, ttlSeconds: 60 });
     expect(verify(justExpired)).toMatchObject({ ok: true });
   });
 
-  it('checks the signature before the time: an unsigned caller cannot probe the clock', () => {
-    const forged = signToken({ secret: 'not-the-agents-secret-0123456789abcdef', taskId: 'task-1', nowSeconds: now });
-    const forgedStale = signToken({
-      secret: 'not-the-agents-secret-0123456789abcdef',
-      taskId: 'task-1',
-      nowSeconds: now - 4000,
-    });
+  it('checks the signature before the time: a caller without the key cannot probe the clock', () => {
+    const forged = signToken({ privateKey: STRANGER_KEYS.privateKey, taskId: 'task-1', nowSeconds: now });
+    const forgedStale = signToken({ privateKey: STRANGER_KEYS.privateKey, taskId: 'task-1', nowSeconds: now - 4000 });
     expect([verify(forged), verify(forgedStale)]).toEqual([
       { ok: false, reason: 'bad-signature' },
       { ok: false, reason: 'bad-signature' },
@@ -56,34 +76,39 @@ describe('v1 token', () => {
   });
 
   it('rejects a token that expires too far in the future', () => {
-    const header = signToken({ secret, taskId: 'task-1', nowSeconds: now + 120 });
+    const header = signToken({ privateKey, taskId: 'task-1', nowSeconds: now + 120 });
     expect(verify(header)).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('is bound to one task and one action', () => {
-    const header = signToken({ secret, taskId: 'task-2', nowSeconds: now });
+    const header = signToken({ privateKey, taskId: 'task-2', nowSeconds: now });
     expect(verify(header)).toEqual({ ok: false, reason: 'bad-signature' });
-    const other = signToken({ secret, taskId: 'task-1', action: 'other-action', nowSeconds: now });
+    const other = signToken({ privateKey, taskId: 'task-1', action: 'heap-profile', nowSeconds: now });
     expect(verify(other)).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verify(other, { action: 'heap-profile' })).toMatchObject({ ok: true });
   });
 
-  it('accepts the previous secret during rotation and rejects unknown ones', () => {
-    const header = signToken({ secret: previous, taskId: 'task-1', nowSeconds: now });
+  it('accepts every key of a rotation and no other', () => {
+    const header = signToken({ privateKey: STRANGER_KEYS.privateKey, taskId: 'task-1', nowSeconds: now });
     expect(verify(header)).toEqual({ ok: false, reason: 'bad-signature' });
-    expect(verify(header, { secrets: [secret, previous] })).toMatchObject({ ok: true });
+    const rotating = [...agentKeys, parsePublicKey(STRANGER_KEYS.publicKey)];
+    expect(verify(header, { publicKeys: rotating })).toMatchObject({ ok: true });
   });
 
   it('rejects a replayed token', () => {
     const nonces = new NonceCache();
-    const header = signToken({ secret, taskId: 'task-1', nowSeconds: now });
+    const header = signToken({ privateKey, taskId: 'task-1', nowSeconds: now });
     expect(verify(header, { nonces })).toMatchObject({ ok: true });
     expect(verify(header, { nonces })).toEqual({ ok: false, reason: 'replayed' });
   });
 
-  it('refuses weak secrets, bad task ids and lifetimes over five minutes when signing', () => {
-    expect(() => signToken({ secret: 'short', taskId: 't' })).toThrow(/at least 32 bytes/);
-    expect(() => signToken({ secret, taskId: 'a:b' })).toThrow(/task id/);
-    expect(() => signToken({ secret, taskId: 't', ttlSeconds: 301 })).toThrow(/ttlSeconds 301/);
+  it('refuses a key that is not an Ed25519 private key, bad task ids and lifetimes over five minutes', () => {
+    expect(() => signToken({ privateKey: TEST_KEYS.publicKey, taskId: 't' })).toThrow(
+      /HEAPWATCH_PRIVATE_KEY is not a DER PKCS8 private key/,
+    );
+    expect(() => signToken({ privateKey: 'not base64!', taskId: 't' })).toThrow(/not base64/);
+    expect(() => signToken({ privateKey, taskId: 'a:b' })).toThrow(/task id/);
+    expect(() => signToken({ privateKey, taskId: 't', ttlSeconds: 301 })).toThrow(/ttlSeconds 301/);
   });
 });
 

@@ -1,18 +1,18 @@
 import autocannon from 'autocannon';
 import { startTsxChild, type TsxChild } from '../../agent/helpers/child-process';
+import { TEST_KEYS } from '../../support/test-keys';
 
-/** The demo service in a child process on loopback ports, with one leak switched on. */
+/** The demo service in a child process on loopback ports, with one leak switched on; its agent trusts TEST_KEYS. */
 export function startDemoChild(options: {
   readonly leak: string;
   readonly taskId: string;
-  readonly secret: string;
   readonly env?: Readonly<Record<string, string>>;
 }): Promise<TsxChild> {
   return startTsxChild('demo/src/main.ts', {
     PORT: '0',
     HOST: '127.0.0.1',
     HEAPWATCH_ADMIN_PORT: '0',
-    HEAPWATCH_SECRET: options.secret,
+    HEAPWATCH_PUBLIC_KEYS: TEST_KEYS.publicKey,
     HEAPWATCH_TASK_ID: options.taskId,
     HEAPWATCH_LEAK: options.leak,
     ...options.env,

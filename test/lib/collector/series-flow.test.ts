@@ -10,8 +10,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { staticSecretSource } from '../../../collector/secret-source';
 import type { SeriesState } from '../../../collector/series';
+import { staticSigningKeySource } from '../../../collector/signing-key-source';
 import { createAnalyzeHandler, diffAnalyzer } from '../../../lambda/analyze';
 import { createCaptureHandler } from '../../../lambda/capture';
 import { createDiscoverHandler } from '../../../lambda/discover';
@@ -20,9 +20,9 @@ import { type AgentProcess, startAgentProcess } from '../../support/agent-harnes
 import { type AslDefinition, runAsl } from '../../support/asl-runner';
 import { fargateTask } from '../../support/ecs-task';
 import { type LoopbackS3, startLoopbackS3 } from '../../support/s3-server';
+import { STRANGER_KEYS, TEST_KEYS } from '../../support/test-keys';
 
 const cdkContext = require('../../../cdk.json').context;
-const SECRET = 'series-flow-secret-0123456789abcdef0';
 const TASK_ID = 'f10f10f10f10f10f10f10f10f10f10f1';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:reports';
 const ecsMock = mockClient(ECSClient);
@@ -36,7 +36,7 @@ function synthesizedDefinition(): AslDefinition {
   new SnapshotCollector(stack, 'SnapshotCollector', {
     cluster: new ecs.Cluster(stack, 'Cluster', { vpc }),
     bucket: new s3.Bucket(stack, 'Snapshots'),
-    secret: new secretsmanager.Secret(stack, 'TokenSecret'),
+    signingKeySecret: new secretsmanager.Secret(stack, 'SigningKey'),
     alarmTopic: new sns.Topic(stack, 'Alarms'),
   });
   const [machine] = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'));
@@ -61,7 +61,7 @@ describe('the synthesized state machine driving the real handlers', () => {
   beforeAll(async () => {
     [s3Server, agent] = await Promise.all([
       startLoopbackS3(),
-      startAgentProcess({ secret: SECRET, taskId: TASK_ID, leakPerTick: 200 }),
+      startAgentProcess({ taskId: TASK_ID, leakPerTick: 200 }),
     ]);
     definition = synthesizedDefinition();
   });
@@ -84,7 +84,7 @@ describe('the synthesized state machine driving the real handlers', () => {
     });
   });
 
-  function invoker(secret: string, beforeAnalyze?: (state: SeriesState) => Promise<void>) {
+  function invoker(privateKey: string, beforeAnalyze?: (state: SeriesState) => Promise<void>) {
     const ecs = new ECSClient({});
     const handlers: Record<string, (input: never) => Promise<unknown>> = {
       Discover: createDiscoverHandler({ ecs, adminPortOf: () => agent.port }),
@@ -92,7 +92,7 @@ describe('the synthesized state machine driving the real handlers', () => {
         ecs,
         s3: s3Server.client,
         bucket: s3Server.bucket,
-        secrets: staticSecretSource({ current: secret }),
+        signingKey: staticSigningKeySource(privateKey),
       }),
       Analyze: createAnalyzeHandler({
         s3: s3Server.client,
@@ -127,7 +127,7 @@ describe('the synthesized state machine driving the real handlers', () => {
     'captures three snapshots with Wait states in between, reports a leak and succeeds',
     async () => {
       // Act
-      const run = await runAsl(definition, request, invoker(SECRET), wait);
+      const run = await runAsl(definition, request, invoker(TEST_KEYS.privateKey), wait);
 
       // Assess
       expect({ status: run.status, cause: run.cause }).toEqual({ status: 'SUCCEEDED', cause: undefined });
@@ -146,7 +146,7 @@ describe('the synthesized state machine driving the real handlers', () => {
     'a failed capture still reaches the analysis, which publishes the error, and the execution fails',
     async () => {
       // Act
-      const run = await runAsl(definition, request, invoker('x'.repeat(40)), wait);
+      const run = await runAsl(definition, request, invoker(STRANGER_KEYS.privateKey), wait);
 
       // Assess
       expect(run).toMatchObject({ status: 'FAILED', error: 'CaptureError' });
@@ -169,7 +169,7 @@ describe('the synthesized state machine driving the real handlers', () => {
       };
 
       // Act
-      const run = await runAsl(definition, request, invoker(SECRET, damage), wait);
+      const run = await runAsl(definition, request, invoker(TEST_KEYS.privateKey, damage), wait);
 
       // Assess
       expect(run.status).toBe('FAILED');

@@ -16,16 +16,16 @@ function collectorStack(props: Partial<SnapshotCollectorProps> = {}, bundle = fa
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const cluster = new ecs.Cluster(stack, 'Cluster', { vpc, clusterName: 'prod' });
   const bucket = new s3.Bucket(stack, 'Snapshots', { enforceSSL: true });
-  const secret = new secretsmanager.Secret(stack, 'TokenSecret');
+  const signingKeySecret = new secretsmanager.Secret(stack, 'SigningKey');
   const alarmTopic = new sns.Topic(stack, 'Alarms');
   const collector = new SnapshotCollector(stack, 'SnapshotCollector', {
     cluster,
     bucket,
-    secret,
+    signingKeySecret,
     alarmTopic,
     ...props,
   });
-  return { app, stack, vpc, cluster, bucket, secret, alarmTopic, collector };
+  return { app, stack, vpc, cluster, bucket, signingKeySecret, alarmTopic, collector };
 }
 
 describe('SnapshotCollector', () => {
@@ -84,7 +84,7 @@ describe('SnapshotCollector', () => {
     expect(definition).toContain(':states:::sns:publish');
   });
 
-  test('least privilege: ECS scoped to the cluster, objects to its prefix, the secret’s two stages, the own state machine', () => {
+  test('least privilege: ECS scoped to the cluster, objects to its prefix, the signing key’s secret, the own state machine', () => {
     // Prepare
     const { stack } = collectorStack();
 
@@ -101,10 +101,11 @@ describe('SnapshotCollector', () => {
             Resource: '*',
             Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [Match.stringLikeRegexp('Cluster'), 'Arn'] } } },
           }),
-          Match.objectLike({
-            Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
-            Condition: { 'ForAnyValue:StringEquals': { 'secretsmanager:VersionStage': ['AWSCURRENT', 'AWSPREVIOUS'] } },
-          }),
+          {
+            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Effect: 'Allow',
+            Resource: { Ref: Match.stringLikeRegexp('^SigningKey') },
+          },
         ]),
       },
     });
@@ -115,6 +116,27 @@ describe('SnapshotCollector', () => {
     expect(policies).toContain('sns:Publish');
     expect(policies).toMatch(/"Arn"\]\},"\/",\{"Ref":"Cluster[0-9A-F]+"\},"\/\*"/);
     expect(policies).not.toMatch(/"s3:\*"|"ecs:\*"|"states:\*"/);
+  });
+
+  test('the capture function alone reads the signing key’s secret, named by HEAPWATCH_PRIVATE_KEY_ARN', () => {
+    // Prepare
+    const { stack } = collectorStack();
+
+    // Act
+    const template = Template.fromStack(stack);
+
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('capture one heap snapshot'),
+      Environment: {
+        Variables: Match.objectLike({ HEAPWATCH_PRIVATE_KEY_ARN: { Ref: Match.stringLikeRegexp('^SigningKey') } }),
+      },
+    });
+    const readers = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy).includes('secretsmanager:'))
+      .map((policy) => policy.Properties.Roles[0].Ref as string);
+    expect(readers).toEqual([expect.stringMatching(/^SnapshotCollectorCapture/)]);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/HEAPWATCH_SECRET/);
   });
 
   test('registerService reaches the discover function as JSON, and services open their admin port to it', () => {
@@ -178,7 +200,7 @@ describe('SnapshotCollector', () => {
     const stack = new Stack(app, 'Isolated');
     const common = {
       bucket: new s3.Bucket(stack, 'Snapshots'),
-      secret: new secretsmanager.Secret(stack, 'TokenSecret'),
+      signingKeySecret: new secretsmanager.Secret(stack, 'SigningKey'),
       alarmTopic: new sns.Topic(stack, 'Alarms'),
     };
     const isolated = new ec2.Vpc(stack, 'IsolatedVpc', {
