@@ -9,7 +9,7 @@ export function requiredPrivateKey(env: NodeJS.ProcessEnv): string {
   if (!value) {
     throw new Error(
       'HEAPWATCH_PRIVATE_KEY is not set: export the signing key whose public key the agent has in HEAPWATCH_PUBLIC_KEYS ' +
-        '(in AWS: the secret the Heapwatch stack outputs; locally: `heapwatch keygen`)',
+        '(in AWS: the secret of heapwatch.signingKey, readable by roles granted grantTokenSigning; locally: `heapwatch keygen`)',
     );
   }
   parsePrivateKey(value);

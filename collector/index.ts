@@ -14,3 +14,4 @@ export * from './signing-key-source';
 export * from './snapshot-request';
 export * from './start-series';
 export * from './verifying-stream';
+export * from './watched-service';

@@ -6,11 +6,12 @@ import { type CaptureToS3Options, captureToS3, type StoredCapture } from './capt
 import { discoverTasks, longestRunningTask } from './discovery';
 import { normalizeSeriesRequest, type SeriesRequest, type SeriesState } from './series';
 import type { SigningKeySource } from './signing-key-source';
+import type { AdminEndpoint } from './watched-service';
 
 export interface BeginSeriesDependencies {
   readonly ecs: ECSClient;
-  /** Admin port of the request's service. */
-  readonly adminPortOf: (service: string) => number;
+  /** Where the agents of the request's service answer (its heapwatch tags: adminEndpointOf). */
+  readonly adminEndpointOf: (cluster: string, service: string) => Promise<AdminEndpoint>;
   readonly now?: () => Date;
 }
 
@@ -24,11 +25,13 @@ export async function beginSeries(request: SeriesRequest, deps: BeginSeriesDepen
     taskIds: normalized.taskId === undefined ? undefined : [normalized.taskId],
   });
   const task = normalized.taskId === undefined ? longestRunningTask(tasks) : tasks[0];
+  const { adminPort, adminPath } = await deps.adminEndpointOf(normalized.cluster, normalized.service);
   return {
     cluster: normalized.cluster,
     service: normalized.service,
     taskId: task.taskId,
-    adminPort: deps.adminPortOf(normalized.service),
+    adminPort,
+    adminPath,
     count: normalized.count,
     intervalSeconds: normalized.intervalSeconds,
     reason: normalized.reason,
@@ -71,7 +74,7 @@ export async function captureNextStep(state: SeriesState, deps: CaptureStepDepen
       cluster: state.cluster,
       service: state.service,
       taskId: state.taskId,
-      url: `http://${task.privateIp}:${state.adminPort}`,
+      url: `http://${task.privateIp}:${state.adminPort}${state.adminPath ?? ''}`,
     });
   const { profile, snapshot } = await captureStep(capture);
   return {

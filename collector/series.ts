@@ -21,6 +21,8 @@ export interface SeriesState {
   readonly service: string;
   readonly taskId: string;
   readonly adminPort: number;
+  /** Prefix of the admin paths (`''` for the admin server). */
+  readonly adminPath?: string;
   readonly count: number;
   readonly intervalSeconds: number;
   readonly reason: string;
@@ -81,12 +83,4 @@ export function reportKeys(
 ): { json: string; md: string; html: string } {
   const prefix = taskPrefix(cluster, service, taskId);
   return { json: `${prefix}report.json`, md: `${prefix}report.md`, html: `${prefix}report.html` };
-}
-
-/** Admin port of a service from `{"web":9464}` (the construct's `registerService`), else the protocol default. */
-export function adminPortFor(service: string, portsJson: string | undefined, fallback = 9464): number {
-  if (!portsJson) return fallback;
-  const ports = JSON.parse(portsJson) as Record<string, unknown>;
-  const port = ports[service];
-  return typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65_536 ? port : fallback;
 }

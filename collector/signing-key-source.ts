@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { parsePrivateKey } from '@heapwatch/agent/protocol';
+import { parsePrivateKey, publicKeyOf } from '@heapwatch/agent/protocol';
 
 /** Where a capture gets the Ed25519 private key it signs tokens with; `invalidate` forces a fresh read. */
 export interface SigningKeySource {
@@ -17,7 +17,8 @@ export function staticSigningKeySource(privateKey: string, name = 'HEAPWATCH_PRI
 /**
  * Reads the private key from a Secrets Manager secret (its plain-string AWSCURRENT value) once and keeps it for the
  * life of the process (a Lambda execution environment), so a series of captures costs one API call. The capture
- * invalidates it after a `bad-signature`, so a key rotated meanwhile is read again.
+ * invalidates it after a `bad-signature`, so a key changed in place meanwhile is read again. With
+ * `expectedPublicKey` (what the agents were given), a secret changed outside heapwatch is reported as such.
  */
 export class SecretsManagerSigningKeySource implements SigningKeySource {
   private cached?: Promise<KeyObject>;
@@ -25,6 +26,7 @@ export class SecretsManagerSigningKeySource implements SigningKeySource {
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly secretId: string,
+    private readonly expectedPublicKey?: string,
   ) {}
 
   get(): Promise<KeyObject> {
@@ -46,6 +48,12 @@ export class SecretsManagerSigningKeySource implements SigningKeySource {
         `secret ${this.secretId} is binary: store the signing key as the plain-string base64 of its DER PKCS8 encoding`,
       );
     }
-    return parsePrivateKey(value.SecretString, `secret ${this.secretId}`);
+    const key = parsePrivateKey(value.SecretString, `secret ${this.secretId}`);
+    if (this.expectedPublicKey !== undefined && publicKeyOf(key) !== this.expectedPublicKey) {
+      throw new Error(
+        `secret ${this.secretId} no longer holds the signing key whose public key the agents were given (${this.expectedPublicKey}): it was changed outside heapwatch. Rotate to a new key name (signingKeys, docs/operations.md) so agents get the matching public key`,
+      );
+    }
+    return key;
   }
 }

@@ -29,7 +29,9 @@ const DEFAULT_IDLE_MS = 60_000;
 export function captureUrl(baseUrl: string, kind: CaptureKind = 'heapsnapshot'): URL {
   let url: URL;
   try {
-    url = new URL(CAPTURE_ENDPOINTS[kind].path, baseUrl);
+    // A base path is the prefix of handlers mounted in an app, e.g. http://10.0.1.23:8080/_heapwatch.
+    const base = new URL(baseUrl);
+    url = new URL(`${base.pathname.replace(/\/+$/, '')}${CAPTURE_ENDPOINTS[kind].path}`, base);
   } catch {
     throw new Error(
       `agent URL ${JSON.stringify(baseUrl)} is invalid: use http://<host>:<admin port>, e.g. http://10.0.1.23:9464`,

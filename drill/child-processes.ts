@@ -16,8 +16,10 @@ export class ProcessGroup {
   private readonly stopHooks: Array<() => Promise<void>> = [];
 
   start(name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ManagedProcess {
+    // A signing key in the drill's own environment stays there: the demo is the watched service.
+    const { HEAPWATCH_PRIVATE_KEY: _signingKey, ...inherited } = process.env;
     const child = spawn(command, args, {
-      env: { ...process.env, ...env },
+      env: { ...inherited, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines: string[] = [];

@@ -65,10 +65,11 @@ export const handler = (state: SeriesState, context: Context): Promise<SeriesSta
     ecs: new ECSClient({}),
     s3: new S3Client({}),
     bucket: requiredEnv('HEAPWATCH_BUCKET'),
-    // Cached for the life of the execution environment; AWSPREVIOUS covers a rotation in progress.
+    // Read once per execution environment; a rotation to another key name deploys new environments.
     signingKey: new SecretsManagerSigningKeySource(
       new SecretsManagerClient({}),
       requiredEnv('HEAPWATCH_PRIVATE_KEY_ARN'),
+      process.env.HEAPWATCH_SIGNING_PUBLIC_KEY || undefined,
     ),
   });
   return configured(state, context);

@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import type { SeriesRequest, SeriesState } from '../collector/series';
-import { adminPortFor } from '../collector/series';
 import { type BeginSeriesDependencies, beginSeries } from '../collector/series-steps';
+import { adminEndpointOf } from '../collector/watched-service';
 
 const logger = new Logger({ serviceName: 'heapwatch-collector' });
 
@@ -20,7 +20,8 @@ export function createDiscoverHandler(deps: BeginSeriesDependencies) {
   };
 }
 
+const ecs = new ECSClient({});
 export const handler = createDiscoverHandler({
-  ecs: new ECSClient({}),
-  adminPortOf: (service) => adminPortFor(service, process.env.HEAPWATCH_ADMIN_PORTS),
+  ecs,
+  adminEndpointOf: (cluster, service) => adminEndpointOf(ecs, cluster, service),
 });

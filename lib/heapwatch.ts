@@ -1,12 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import type * as aps from 'aws-cdk-lib/aws-aps';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { HeapwatchTopics } from './alerting/alarm-topic';
@@ -14,21 +12,18 @@ import { type AmpWorkspaceAttributes, ManagedPrometheus } from './alerting/manag
 import { SnapshotCollector, type SnapshotCollectorFunctions } from './collector';
 import { GrafanaProvisioning } from './grafana/grafana-provisioning';
 import type { GrafanaTarget } from './grafana/grafana-target';
+import {
+  assertParameterPrefix,
+  type HeapwatchAttributes,
+  heapwatchParameterNames,
+  type IHeapwatch,
+  ImportedHeapwatch,
+} from './imported-heapwatch';
 import { PrometheusAgent } from './scraper/prometheus-agent';
 import type { SigningKey } from './storage/signing-key';
 import { DEFAULT_SIGNING_KEY_NAME, type SigningKeyNames, SigningKeys } from './storage/signing-keys';
 import { SnapshotBucket } from './storage/snapshot-bucket';
-import { serviceCaptureFreeze, tolerateCaptureInTargetGroups, warnOnContainerHealthCheck } from './watch/health-checks';
-import {
-  assertAdminPortFree,
-  assertSameCluster,
-  assertValidAdminPort,
-  loadBalancedPorts,
-  resolveAgentContainer,
-} from './watch/watch-validation';
-
-/** The agent's default admin port (wire protocol v2). */
-export const DEFAULT_ADMIN_PORT = 9464;
+import { type WatchOptions, type WatchTarget, watchService } from './watch/watch-service';
 
 export interface HeapwatchProps {
   /** The cluster whose services are watched; the scraper and the collector run in its VPC. */
@@ -69,20 +64,20 @@ export interface HeapwatchProps {
   readonly scrapeInterval?: Duration;
   /** Memory utilisation (percent of the task's memory) that raises the CloudWatch backstop alarm. @default 90 */
   readonly memoryAlarmThresholdPercent?: number;
-}
-
-export interface WatchOptions {
-  /** The container running the heapwatch agent. @default - the task's only container */
-  readonly containerName?: string;
-  /** Port of the agent's admin server (`/metrics`, `/heap/snapshot`). @default 9464 */
-  readonly adminPort?: number;
+  /**
+   * Write what services of other CDK apps need to join (`Heapwatch.fromParameters(scope, id, prefix)`) as SSM
+   * parameters under this path, e.g. '/heapwatch/prod': the cluster name, the scraper's and the collector's security
+   * groups, the public keys and the alarm topic. Plain values: nothing that signs a token.
+   * @default - no parameters
+   */
+  readonly parameterPrefix?: string;
 }
 
 /**
  * Heap observability for the Fargate services of one cluster: `new Heapwatch(this, 'Heapwatch', { cluster })`
  * then `heapwatch.watch(service)` for each service that embeds the heapwatch agent.
  */
-export class Heapwatch extends Construct {
+export class Heapwatch extends Construct implements IHeapwatch {
   readonly cluster: ecs.ICluster;
   readonly bucket: s3.Bucket;
   /** The key the collector signs snapshot tokens with (`signingKeys.current`). */
@@ -102,7 +97,6 @@ export class Heapwatch extends Construct {
   readonly grafana?: GrafanaProvisioning;
   private readonly signingKeys: SigningKeys;
   private readonly memoryAlarmThresholdPercent: number;
-  private readonly watched = new Set<ecs.FargateService>();
 
   constructor(scope: Construct, id: string, props: HeapwatchProps) {
     super(scope, id);
@@ -138,11 +132,13 @@ export class Heapwatch extends Construct {
       cluster: props.cluster,
       bucket: this.bucket,
       signingKeySecret: this.signingKey.secret,
+      signingPublicKey: this.signingKey.publicKey,
       alarmTopic: this.alarmTopic,
       reportTopic: this.reportTopic,
       snapshotCount: props.snapshotCount,
       snapshotInterval: props.snapshotInterval,
     });
+    if (props.parameterPrefix !== undefined) this.writeParameters(props.parameterPrefix);
     if (props.grafana) {
       this.grafana = new GrafanaProvisioning(this, 'Grafana', {
         target: props.grafana,
@@ -174,45 +170,30 @@ export class Heapwatch extends Construct {
   }
 
   /**
-   * Watches a Fargate service whose container embeds the heapwatch agent: maps the admin port (reachable only
-   * from the scraper and the collector), gives the agent the accepted public keys (`HEAPWATCH_PUBLIC_KEYS`: public,
-   * so plain environment; the service gets no access to any private key), scrapes it, lets the collector capture it,
-   * adds a CloudWatch memory alarm as a backstop, and makes the ALB health checks survive a capture.
+   * Watches a Fargate service whose container embeds the heapwatch agent, in any stack of the app: maps the admin
+   * port (reachable only from the scraper and the collector), gives the agent the accepted public keys
+   * (`HEAPWATCH_PUBLIC_KEYS`: public, so plain environment; the service gets no access to any private key), tags the
+   * service so the scraper and the collector find it, adds a CloudWatch memory alarm as a backstop, and makes the ALB
+   * health checks survive a capture. Everything it creates lives in the service's stack, which comes to depend on
+   * this one, never the reverse.
    */
   watch(service: ecs.FargateService, options: WatchOptions = {}): void {
-    const adminPort = options.adminPort ?? DEFAULT_ADMIN_PORT;
-    assertValidAdminPort(adminPort);
-    if (this.watched.has(service)) {
-      throw new Error(
-        `service: '${service.node.path}' is already watched by this Heapwatch. Call watch() once per service.`,
-      );
-    }
-    assertSameCluster(service, this.cluster);
-    const container = resolveAgentContainer(service, options.containerName);
-    assertAdminPortFree(service, adminPort);
-    this.watched.add(service);
+    watchService(service, this.watchTarget(), options);
+  }
 
-    container.addPortMappings({ containerPort: adminPort, name: 'heapwatch-admin', protocol: ecs.Protocol.TCP });
-    container.addEnvironment('HEAPWATCH_ADMIN_PORT', String(adminPort));
-    container.addEnvironment('HEAPWATCH_PUBLIC_KEYS', this.signingKeys.publicKeys);
-    service.connections.allowFrom(this.scraper, ec2.Port.tcp(adminPort), 'heapwatch scraper to admin port');
-    service.connections.allowFrom(this.collector, ec2.Port.tcp(adminPort), 'heapwatch collector to admin port');
-    service.node.addValidation({
-      validate: () =>
-        loadBalancedPorts(service).includes(adminPort)
-          ? [
-              `the heapwatch admin port ${adminPort} of '${service.node.path}' is registered with a load balancer. Snapshots hold user data and must never be reachable through it: register the service's traffic port instead.`,
-            ]
-          : [],
-    });
+  /** Joins a Heapwatch of another app with plain values (see `parameterPrefix` for the SSM variant). */
+  static fromAttributes(scope: Construct, id: string, attributes: HeapwatchAttributes): IHeapwatch {
+    return new ImportedHeapwatch(scope, id, attributes);
+  }
 
-    this.scraper.addTarget({ serviceName: service.serviceName, adminPort });
-    this.collector.registerService(service.serviceName, adminPort);
-
-    const freeze = serviceCaptureFreeze(service);
-    tolerateCaptureInTargetGroups(service, freeze);
-    warnOnContainerHealthCheck(service, container, freeze);
-    this.addMemoryAlarm(service);
+  /** Joins the Heapwatch of another app that wrote its SSM parameters under `prefix` (its `parameterPrefix`). */
+  static fromParameters(
+    scope: Construct,
+    id: string,
+    prefix: string,
+    options: { readonly memoryAlarmThresholdPercent?: number } = {},
+  ): IHeapwatch {
+    return ImportedHeapwatch.fromParameters(scope, id, prefix, options);
   }
 
   /** Lets the grantee read snapshots and reports. */
@@ -228,16 +209,35 @@ export class Heapwatch extends Construct {
     return this.signingKey.grantSigning(grantee);
   }
 
-  private addMemoryAlarm(service: ecs.FargateService): void {
-    const alarm = new cloudwatch.Alarm(service, 'HeapwatchMemoryAlarm', {
-      alarmDescription: `heapwatch backstop: memory of ${service.node.path} above ${this.memoryAlarmThresholdPercent}% for 10 minutes (fires even when the Prometheus path is down).`,
-      metric: service.metricMemoryUtilization({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
-      threshold: this.memoryAlarmThresholdPercent,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 10,
-      datapointsToAlarm: 10,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(new cloudwatchActions.SnsAction(this.alarmTopic));
+  private watchTarget(): WatchTarget {
+    return {
+      cluster: this.cluster,
+      clusterName: this.cluster.clusterName,
+      scraperSecurityGroup: this.scraper.connections.securityGroups[0],
+      collectorSecurityGroup: this.collector.connections.securityGroups[0],
+      publicKeys: this.signingKeys.publicKeys,
+      alarmTopic: this.alarmTopic,
+      memoryAlarmThresholdPercent: this.memoryAlarmThresholdPercent,
+    };
+  }
+
+  private writeParameters(prefix: string): void {
+    assertParameterPrefix('parameterPrefix', prefix);
+    const names = heapwatchParameterNames(prefix);
+    const values: Record<keyof typeof names, string> = {
+      clusterName: this.cluster.clusterName,
+      scraperSecurityGroupId: this.scraper.connections.securityGroups[0].securityGroupId,
+      collectorSecurityGroupId: this.collector.connections.securityGroups[0].securityGroupId,
+      publicKeys: this.signingKeys.publicKeys,
+      alarmTopicArn: this.alarmTopic.topicArn,
+    };
+    const parameters = new Construct(this, 'Parameters');
+    for (const [key, name] of Object.entries(names) as [keyof typeof names, string][]) {
+      new ssm.StringParameter(parameters, key, {
+        parameterName: name,
+        stringValue: values[key],
+        description: 'heapwatch: for services of other CDK apps to join (Heapwatch.fromParameters)',
+      });
+    }
   }
 }

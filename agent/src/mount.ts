@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jsonAnswer } from './admin-answer';
-import type { AdminHandlerOptions } from './options';
+import { type AdminHandlerOptions, validateHandlerOptions } from './options';
 import { type AdminRequestListener, createAdminEndpoints } from './request-handler';
 import { writeAnswer } from './respond';
+import { resolveTaskId } from './task-id';
 
 /** The part of a Koa context the handler uses, so the agent does not depend on Koa. */
 export interface KoaLikeContext {
@@ -53,12 +54,29 @@ function koaStyle(listener: AdminRequestListener): KoaLikeMiddleware {
 }
 
 /**
+ * The endpoints once the task id is known. Without `taskId` it is resolved as the admin server resolves it
+ * (HEAPWATCH_TASK_ID, else the ECS task metadata endpoint, else the hostname): tokens are bound to the ECS task id,
+ * so a hostname would fail every capture on Fargate. Requests that arrive meanwhile wait for it.
+ */
+function endpointsListener(options: AdminHandlerOptions): AdminRequestListener {
+  if (options.taskId !== undefined) return createAdminEndpoints(options).listener;
+  const ready = resolveTaskId(process.env, { logger: options.logger }).then(
+    (taskId) => createAdminEndpoints({ ...options, taskId }).listener,
+  );
+  return async (req, res) => (await ready)(req, res);
+}
+
+/**
  * The admin endpoints for an app that cannot open a second port, usable by Express and Koa alike:
  * `app.use(createAdminRequestHandler({ pathPrefix: '/_heapwatch', ... }))`. Logs a warning on every mount.
+ * `pathPrefix` defaults to HEAPWATCH_ADMIN_PATH (what `watch(service, { adminPath })` sets).
  */
 export function createAdminRequestHandler(options: AdminHandlerOptions = {}): AdminRequestHandler {
-  const { listener } = createAdminEndpoints(options);
-  warnAboutLoadBalancer(options);
+  const fromEnv = process.env.HEAPWATCH_ADMIN_PATH?.trim();
+  const resolved = { ...options, pathPrefix: options.pathPrefix ?? (fromEnv || undefined) };
+  validateHandlerOptions(resolved);
+  const listener = endpointsListener(resolved);
+  warnAboutLoadBalancer(resolved);
   const connect = connectStyle(listener);
   const koa = koaStyle(listener);
   // Koa calls middleware with (ctx, next); Express with (req, res, next): the second argument tells them apart.

@@ -1,7 +1,7 @@
 import { type AdminServer, startAdminServer } from './admin-server';
 import type { AdminServerOptions } from './options';
 import { assertPort } from './options';
-import { parsePublicKeys, splitKeyList } from './protocol';
+import { parsePublicKeys, splitKeyList } from './protocol/keys';
 import { type ResolveTaskIdOptions, resolveTaskId } from './task-id';
 
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -36,7 +36,7 @@ function publicKeysFromEnv(env: NodeJS.ProcessEnv): string[] | undefined {
 
 /**
  * Admin server options from the environment: HEAPWATCH_PUBLIC_KEYS (comma-separated), HEAPWATCH_TASK_ID
- * (else ECS task metadata v4, else the hostname), HEAPWATCH_ADMIN_PORT, HEAPWATCH_ADMIN_HOST,
+ * (else ECS task metadata v4, else the hostname), HEAPWATCH_ADMIN_PORT, HEAPWATCH_ADMIN_HOST, HEAPWATCH_ADMIN_PATH,
  * HEAPWATCH_SNAPSHOT_DIR, HEAPWATCH_CAPTURE_MEMORY_FACTOR, HEAPWATCH_CAPTURE_DISK_FACTOR, HEAPWATCH_HEAP_SAMPLING
  * (`on`/`off`), HEAPWATCH_HEAP_SAMPLING_INTERVAL (bytes).
  */
@@ -51,6 +51,7 @@ export async function adminServerOptionsFromEnv(
     taskId: await resolveTaskId(env, options),
     port,
     host: optional(env, 'HEAPWATCH_ADMIN_HOST'),
+    pathPrefix: optional(env, 'HEAPWATCH_ADMIN_PATH'),
     snapshotDir: optional(env, 'HEAPWATCH_SNAPSHOT_DIR'),
     captureMemoryFactor: optionalNumber(
       env,

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
-import { assertTaskId, parsePublicKey } from './protocol';
+import { parsePublicKey } from './protocol/keys';
+import { assertTaskId } from './protocol/token';
 import type { HeadroomOptions } from './snapshot/headroom';
 
 /** Where the agent writes its few log lines; never given a token. */

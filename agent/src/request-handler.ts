@@ -4,7 +4,8 @@ import { createAgentMetrics, warmUpRegistry } from './metrics';
 import { type AdminHandlerOptions, type AgentLogger, taskIdFromHostname, validateHandlerOptions } from './options';
 import { DEFAULT_HEAP_SAMPLING_INTERVAL_BYTES, joinHeapSampler } from './profile/heap-sampler';
 import { ProfileEndpoint } from './profile/profile-endpoint';
-import { NonceCache, parsePublicKey } from './protocol';
+import { parsePublicKey } from './protocol/keys';
+import { NonceCache } from './protocol/nonce-cache';
 import { answerNodeRequest } from './respond';
 import { SnapshotEndpoint } from './snapshot/snapshot-endpoint';
 
@@ -115,13 +116,13 @@ function warnAboutKeys(publicKeyCount: number, logger: AgentLogger): void {
         '{"error":"disabled"}. Set it to the public key of the collector (`heapwatch keygen` makes a pair).',
     );
   }
-  if (process.env.HEAPWATCH_PRIVATE_KEY !== undefined) {
+  if ('HEAPWATCH_PRIVATE_KEY' in process.env) {
     logger.warn(
       "heapwatch: HEAPWATCH_PRIVATE_KEY is set in this service's environment, so every heap snapshot of it holds " +
         'the key that signs capture tokens. Remove it: the agent needs HEAPWATCH_PUBLIC_KEYS only.',
     );
   }
-  if (process.env.HEAPWATCH_SECRET !== undefined) {
+  if ('HEAPWATCH_SECRET' in process.env) {
     logger.warn(
       'heapwatch: HEAPWATCH_SECRET is ignored (protocol v1 was removed). Remove it and set HEAPWATCH_PUBLIC_KEYS.',
     );

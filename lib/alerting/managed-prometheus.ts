@@ -4,7 +4,8 @@ import { Annotations, Stack } from 'aws-cdk-lib';
 import * as aps from 'aws-cdk-lib/aws-aps';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
+import { HeapwatchValidationError } from '../validation-error';
 import { renderAlertManagerDefinition } from './alert-manager-definition';
 
 /** The heapwatch alert rules shipped with this package (Prometheus rule-file format). */
@@ -75,7 +76,7 @@ export class ManagedPrometheus extends Construct {
     this.ruleGroups = new aps.CfnRuleGroupsNamespace(this, 'Rules', {
       workspace: this.workspaceArn,
       name: 'heapwatch',
-      data: readRulesFile(props.rulesFile ?? DEFAULT_RULES_FILE),
+      data: readRulesFile(props.rulesFile ?? DEFAULT_RULES_FILE, this),
     });
   }
 
@@ -94,16 +95,18 @@ export class ManagedPrometheus extends Construct {
   }
 }
 
-function readRulesFile(file: string): string {
+function readRulesFile(file: string, scope: IConstruct): string {
   if (!existsSync(file)) {
-    throw new Error(
+    throw new HeapwatchValidationError(
       `rulesFile: '${file}' does not exist. Pass the path of a Prometheus rule file, or omit rulesFile to use heapwatch's grafana/rules/heapwatch.rules.yml.`,
+      scope,
     );
   }
   const data = readFileSync(file, 'utf8');
   if (!/^groups:/m.test(data)) {
-    throw new Error(
+    throw new HeapwatchValidationError(
       `rulesFile: '${file}' is not a Prometheus rule file (no top-level 'groups:'). Check it with 'promtool check rules ${file}'.`,
+      scope,
     );
   }
   return data;

@@ -6,7 +6,8 @@ import { flattenNagResource } from '../nag/acknowledge-wildcards';
 const WILDCARD_REASON =
   'Scoped resource wildcards only, never a wildcard action: objects under <cluster>/ of the snapshot bucket, ' +
   'tasks of this cluster (ListTasks takes no resource, so it has an ecs:cluster condition), executions and versions of ' +
-  'this collector’s own state machine and functions, the AWS managed SNS key by alias, and the X-Ray/log-delivery ' +
+  'this collector’s own state machine and functions, a KMS key imported by alias (any key of the account under a ' +
+  'kms:ResourceAliases condition on that alias), and the X-Ray/log-delivery ' +
   'actions of Step Functions, which take no resource.';
 
 /**

@@ -5,6 +5,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { grantKeyUse } from '../permissions/key-grants';
 
 export interface SeriesStateMachineProps {
   readonly discover: lambda.IFunction;
@@ -62,7 +63,13 @@ export class SeriesStateMachine extends Construct {
       }),
     );
     analyze.addCatch(analysisFailed, { resultPath: '$.analysisFailure' });
-    discover.addCatch(analyze, { resultPath: '$.failure' });
+    // Without its task a series has no state yet; PublishAnalysisFailure lists $.snapshots, and a missing path would
+    // end the execution in States.Runtime before anyone is told.
+    const nothingCaptured = new sfn.Pass(this, 'NothingCaptured', {
+      result: sfn.Result.fromArray([]),
+      resultPath: '$.snapshots',
+    }).next(analyze);
+    discover.addCatch(nothingCaptured, { resultPath: '$.failure' });
     capture.addCatch(analyze, { resultPath: '$.failure' });
     const moreToCapture = new sfn.Choice(this, 'MoreSnapshots')
       .when(sfn.Condition.numberLessThanJsonPath('$.captured', '$.count'), wait.next(capture))
@@ -82,5 +89,7 @@ export class SeriesStateMachine extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
+    // SnsPublish grants sns:Publish only; publishing to an encrypted topic also needs its key.
+    grantKeyUse(props.reportTopic.masterKey, this.stateMachine, 'the report topic');
   }
 }

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Lazy, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,6 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { grantKeyUse } from '../permissions/key-grants';
 import { CollectorFunction } from './collector-functions';
 import { acknowledgeLambdaBasics, acknowledgeScopedWildcards } from './nag-acknowledgements';
 import { SeriesStateMachine } from './series-state-machine';
@@ -24,6 +25,12 @@ export interface SnapshotCollectorProps {
    * (standard base64 of DER PKCS8, e.g. a `SigningKey`'s secret). The watched services must accept its public key.
    */
   readonly signingKeySecret: secretsmanager.ISecret;
+  /**
+   * The public key of that private key, as the agents were given it: the capture then reports a secret changed
+   * outside heapwatch as such, instead of as agents lacking the key.
+   * @default - not checked
+   */
+  readonly signingPublicKey?: string;
   /** AMP alert manager notifications (JSON template) arrive here; the trigger function subscribes to it. */
   readonly alarmTopic: sns.ITopic;
   /** Where report summaries are published. @default - a new topic encrypted with the AWS managed SNS key */
@@ -53,14 +60,14 @@ const ANALYSIS_STORAGE = Size.gibibytes(10);
 /**
  * Takes a series of heap snapshots of one task — on a firing heapwatch alert, or when started by hand — into S3,
  * analyses them and publishes a report. Open the services' admin ports to it with `service.connections.allowFrom(
- * collector, ec2.Port.tcp(adminPort))` and tell it the port with `registerService`.
+ * collector, ec2.Port.tcp(adminPort))`. It captures only services tagged `heapwatch:admin-port` (what `watch()`
+ * sets), reading the port and path from the tags, so it never references a service's stack.
  */
 export class SnapshotCollector extends Construct implements ec2.IConnectable {
   readonly connections: ec2.Connections;
   readonly stateMachine: sfn.StateMachine;
   readonly reportTopic: sns.ITopic;
   readonly functions: SnapshotCollectorFunctions;
-  private readonly adminPorts: Record<string, number> = {};
 
   constructor(scope: Construct, id: string, props: SnapshotCollectorProps) {
     super(scope, id);
@@ -94,9 +101,6 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
       ...common,
       handler: 'discover',
       description: 'heapwatch: find the task of a snapshot series',
-      environment: {
-        HEAPWATCH_ADMIN_PORTS: Lazy.string({ produce: () => JSON.stringify(this.adminPorts) }),
-      },
     }).function;
     const capture = new CollectorFunction(this, 'Capture', {
       ...common,
@@ -104,7 +108,11 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
       description: 'heapwatch: capture one heap snapshot of a task into S3',
       memorySize: 512,
       timeout: Duration.minutes(15),
-      environment: { HEAPWATCH_BUCKET: bucket.bucketName, HEAPWATCH_PRIVATE_KEY_ARN: props.signingKeySecret.secretArn },
+      environment: {
+        HEAPWATCH_BUCKET: bucket.bucketName,
+        HEAPWATCH_PRIVATE_KEY_ARN: props.signingKeySecret.secretArn,
+        ...(props.signingPublicKey === undefined ? {} : { HEAPWATCH_SIGNING_PUBLIC_KEY: props.signingPublicKey }),
+      },
     }).function;
     const analyze = new CollectorFunction(this, 'Analyze', {
       ...common,
@@ -146,23 +154,6 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
     this.acknowledgeNagFindings();
   }
 
-  /** Tells the collector the admin port of a service's agent (default 9464 for services never registered). */
-  registerService(serviceName: string, adminPort: number): void {
-    if (!Token.isUnresolved(adminPort) && (!Number.isInteger(adminPort) || adminPort < 1 || adminPort > 65_535)) {
-      throw new Error(`adminPort ${adminPort} for service ${serviceName} is invalid: use a TCP port from 1 to 65535`);
-    }
-    if (!Token.isUnresolved(serviceName) && !/^[A-Za-z0-9._-]{1,255}$/.test(serviceName)) {
-      throw new Error(
-        `serviceName ${JSON.stringify(serviceName)} is invalid: use the ECS service name (A-Z a-z 0-9 . _ -)`,
-      );
-    }
-    const known = this.adminPorts[serviceName];
-    if (known !== undefined && known !== adminPort) {
-      throw new Error(`service ${serviceName} is already registered with admin port ${known}, not ${adminPort}`);
-    }
-    this.adminPorts[serviceName] = adminPort;
-  }
-
   private grantLeastPrivilege(props: SnapshotCollectorProps): void {
     const { trigger, discover, capture, analyze } = this.functions;
     const { cluster, bucket } = props;
@@ -173,6 +164,15 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
       resource: 'task',
       resourceName: `${cluster.clusterName}/*`,
     });
+    // The discovery reads the watched service's tags (its admin port and path).
+    discover.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeServices'],
+        resources: [
+          Stack.of(this).formatArn({ service: 'ecs', resource: 'service', resourceName: `${cluster.clusterName}/*` }),
+        ],
+      }),
+    );
     for (const fn of [discover, capture]) {
       fn.addToRolePolicy(
         new iam.PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: inCluster }),
@@ -182,7 +182,14 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
       );
     }
     // No version-stage condition: GetSecretValue without a VersionStage (the default, AWSCURRENT) would not match it.
-    props.signingKeySecret.grantRead(capture);
+    // GetSecretValue only (grantRead adds DescribeSecret), on this one secret.
+    capture.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [props.signingKeySecret.secretArn],
+      }),
+    );
+    if (props.signingKeySecret.encryptionKey) props.signingKeySecret.encryptionKey.grantDecrypt(capture);
     // Exact actions rather than the grantRead/grantPut action groups (s3:GetObject*, s3:Abort*, kms:GenerateDataKey*):
     // multipart upload needs PutObject and AbortMultipartUpload, the size check HeadObject (GetObject), a corrupt
     // snapshot DeleteObject; the analysis reads snapshots and writes reports.
@@ -196,15 +203,9 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
     analyze.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: objectArns }),
     );
-    for (const key of [bucket.encryptionKey, this.reportTopic.masterKey]) {
-      if (key === undefined) continue;
-      const users = key === bucket.encryptionKey ? [capture, analyze] : [analyze];
-      for (const fn of users) {
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }),
-        );
-      }
-    }
+    // The keys' own ARNs, never an alias ARN (which grants nothing); AWS managed keys need no grant (grantKeyUse).
+    for (const fn of [capture, analyze]) grantKeyUse(bucket.encryptionKey, fn, 'the snapshot bucket');
+    grantKeyUse(this.reportTopic.masterKey, analyze, 'the report topic');
     analyze.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.reportTopic.topicArn] }),
     );

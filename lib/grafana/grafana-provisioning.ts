@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { ManagedPrometheus } from '../alerting/managed-prometheus';
 import { HEAPWATCH_LAMBDA_HANDLER, HEAPWATCH_LAMBDA_RUNTIME, heapwatchLambdaCode } from '../lambda-code';
 import { acknowledgeCustomResourceFramework } from '../nag/acknowledge-custom-resource';
+import { HeapwatchValidationError } from '../validation-error';
 import { DEFAULT_DASHBOARDS_DIR, loadDashboards } from './dashboards';
 import { ExistingGrafanaTarget, type GrafanaTarget, ManagedGrafanaTarget } from './grafana-target';
 
@@ -34,7 +35,7 @@ export class GrafanaProvisioning extends Construct {
   constructor(scope: Construct, id: string, props: GrafanaProvisioningProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const dashboards = loadDashboards(props.dashboardsDir ?? DEFAULT_DASHBOARDS_DIR);
+    const dashboards = loadDashboards(props.dashboardsDir ?? DEFAULT_DASHBOARDS_DIR, this);
     // Several Heapwatch constructs (one per cluster) may share one Grafana: their uids must not collide.
     const suffix = createHash('sha256').update(this.node.addr).digest('hex').slice(0, 8);
     const existing = props.target instanceof ExistingGrafanaTarget ? props.target.props : undefined;
@@ -75,8 +76,9 @@ export class GrafanaProvisioning extends Construct {
         }),
       );
     } else {
-      throw new Error(
+      throw new HeapwatchValidationError(
         'grafana: unknown GrafanaTarget. Use GrafanaTarget.existing(...) or GrafanaTarget.managedWorkspace().',
+        this,
       );
     }
 

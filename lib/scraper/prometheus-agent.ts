@@ -1,11 +1,11 @@
-import { Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResources } from '../nag/acknowledge-wildcards';
-import { renderScrapeConfig, type ScrapeTarget } from './scrape-config';
+import { renderScrapeConfig } from './scrape-config';
 
 /** The official image; ECS service discovery (`aws_sd_configs` role `ecs`) needs Prometheus 3.8 or later. */
 export const DEFAULT_PROMETHEUS_IMAGE = 'prom/prometheus:v3.8.0';
@@ -27,16 +27,14 @@ const CONFIG_ENV = 'HEAPWATCH_PROMETHEUS_CONFIG';
 const CONFIG_FILE = '/prometheus/heapwatch.yml';
 
 /**
- * Prometheus in agent mode as a one-task Fargate service: discovers the watched services' tasks through the ECS
- * API, scrapes their admin ports and remote-writes to AMP. The configuration is rendered at synth time into an
- * environment variable that the container command writes to disk, so no custom image is needed and every change
- * of the watched services rolls the task.
+ * Prometheus in agent mode as a one-task Fargate service: discovers the tasks of services tagged by `watch()`
+ * through the ECS API, scrapes their admin ports and remote-writes to AMP. The configuration is rendered at synth
+ * time into an environment variable that the container command writes to disk, so no custom image is needed.
  */
 export class PrometheusAgent extends Construct implements ec2.IConnectable {
   readonly service: ecs.FargateService;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly connections: ec2.Connections;
-  private readonly targets: ScrapeTarget[] = [];
 
   constructor(scope: Construct, id: string, props: PrometheusAgentProps) {
     super(scope, id);
@@ -46,18 +44,13 @@ export class PrometheusAgent extends Construct implements ec2.IConnectable {
       memoryLimitMiB: 512,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64 },
     });
-    // Until watch() adds a service there is nothing to scrape: the service then runs no task.
-    const config = Lazy.string({
-      produce: () =>
-        this.targets.length === 0
-          ? '# heapwatch: no service is watched yet\n'
-          : renderScrapeConfig({
-              region: stack.region,
-              clusterArn: props.cluster.clusterArn,
-              targets: this.targets,
-              remoteWriteUrl: props.remoteWriteUrl,
-              scrapeInterval: props.scrapeInterval,
-            }),
+    // Watched services are found by their tags, in whatever stack or app they are defined: the configuration does
+    // not change when one is added.
+    const config = renderScrapeConfig({
+      region: stack.region,
+      clusterArn: props.cluster.clusterArn,
+      remoteWriteUrl: props.remoteWriteUrl,
+      scrapeInterval: props.scrapeInterval,
     });
     this.taskDefinition.addContainer('prometheus', {
       image: props.image ?? ecs.ContainerImage.fromRegistry(DEFAULT_PROMETHEUS_IMAGE),
@@ -81,18 +74,13 @@ export class PrometheusAgent extends Construct implements ec2.IConnectable {
     this.service = new ecs.FargateService(this, 'Resource', {
       cluster: props.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: Lazy.number({ produce: () => (this.targets.length > 0 ? 1 : 0) }),
+      desiredCount: 1,
       // Two agents would write every sample twice; a gap of one task restart is acceptable for heap trends.
       minHealthyPercent: 0,
       maxHealthyPercent: 100,
       circuitBreaker: { rollback: true },
     });
     this.connections = this.service.connections;
-  }
-
-  /** Adds a service to the scrape configuration. */
-  addTarget(target: ScrapeTarget): void {
-    this.targets.push(target);
   }
 
   /** The task role's discovery permissions, scoped to the one cluster wherever ECS supports it. */

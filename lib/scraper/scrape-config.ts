@@ -1,10 +1,20 @@
 import { stringify } from 'yaml';
 import { type RelabelConfig, SCRAPE_JOB_NAME, taskLabelRelabelConfigs } from '../../grafana/scrape-labels';
 
-/** One watched ECS service: its name and the port its heapwatch agent serves `/metrics` on. */
-export interface ScrapeTarget {
-  readonly serviceName: string;
-  readonly adminPort: number;
+/**
+ * The ECS service tags `watch()` puts on a watched service. The scraper and the collector find watched services and
+ * their admin endpoints by these tags alone, so the Heapwatch stack never references a service's stack.
+ */
+export const WATCH_TAGS = {
+  /** The agent's admin port, e.g. `9464`. */
+  adminPort: 'heapwatch:admin-port',
+  /** Prefix of the admin paths, `''` for the admin server or e.g. `/_heapwatch` for handlers mounted in an app. */
+  adminPath: 'heapwatch:admin-path',
+} as const;
+
+/** A tag's meta label in Prometheus's ECS discovery: `__meta_ecs_tag_service_` + the key with every invalid character as `_`. */
+export function serviceTagLabel(key: string): string {
+  return `__meta_ecs_tag_service_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`;
 }
 
 export interface ScrapeConfigOptions {
@@ -12,8 +22,6 @@ export interface ScrapeConfigOptions {
   readonly region: string;
   /** ARN of the only cluster to discover tasks in. */
   readonly clusterArn: string;
-  /** Services to scrape; tasks of every other service in the cluster are dropped. */
-  readonly targets: readonly ScrapeTarget[];
   /** `<workspace prometheus endpoint>api/v1/remote_write` */
   readonly remoteWriteUrl: string;
   /** @default '30s' */
@@ -25,14 +33,11 @@ export interface ScrapeConfigOptions {
 export { SCRAPE_JOB_NAME } from '../../grafana/scrape-labels';
 
 /**
- * The Prometheus (≥ 3.8, agent mode) configuration: ECS discovery of one cluster, only the watched services, each
- * on its own admin port, relabelled to `cluster`, `service` and `task_id` (the ECS task ID, as the collector and
- * the snapshot names use it), and remote-written to AMP with SigV4.
+ * The Prometheus (≥ 3.8, agent mode) configuration: ECS discovery of one cluster; only the tasks of services tagged
+ * by `watch()` (WATCH_TAGS), each scraped on its tagged admin port and path, relabelled to `cluster`, `service` and
+ * `task_id` (the ECS task ID, as the collector and the snapshot names use it), and remote-written to AMP with SigV4.
  */
 export function renderScrapeConfig(options: ScrapeConfigOptions): string {
-  if (options.targets.length === 0) {
-    throw new Error('targets: no service to scrape. Call heapwatch.watch(service) for at least one service.');
-  }
   const interval = options.scrapeInterval ?? '30s';
   const config = {
     global: { scrape_interval: interval, scrape_timeout: '10s' },
@@ -45,11 +50,10 @@ export function renderScrapeConfig(options: ScrapeConfigOptions): string {
             role: 'ecs',
             region: options.region,
             clusters: [options.clusterArn],
-            port: options.targets[0].adminPort,
             refresh_interval: options.refreshInterval ?? '60s',
           },
         ],
-        relabel_configs: relabelConfigs(options.targets),
+        relabel_configs: relabelConfigs(),
       },
     ],
     remote_write: [
@@ -63,18 +67,20 @@ export function renderScrapeConfig(options: ScrapeConfigOptions): string {
   return stringify(config, { lineWidth: 0 });
 }
 
-function relabelConfigs(targets: readonly ScrapeTarget[]): RelabelConfig[] {
-  const names = targets.map((target) => target.serviceName).join('|');
+function relabelConfigs(): RelabelConfig[] {
+  const port = serviceTagLabel(WATCH_TAGS.adminPort);
+  const path = serviceTagLabel(WATCH_TAGS.adminPath);
   return [
-    { source_labels: ['__meta_ecs_service'], regex: `(${names})`, action: 'keep' },
+    { source_labels: [port], regex: '[0-9]{1,5}', action: 'keep' },
     { source_labels: ['__meta_ecs_last_status'], regex: 'RUNNING', action: 'keep' },
-    ...targets.map((target) => ({
-      source_labels: ['__meta_ecs_service', '__meta_ecs_ip_address'],
+    {
+      source_labels: ['__meta_ecs_ip_address', port],
       separator: ';',
-      regex: `${target.serviceName};(.+)`,
+      regex: '(.+);([0-9]+)',
       target_label: '__address__',
-      replacement: `$1:${target.adminPort}`,
-    })),
+      replacement: '$1:$2',
+    },
+    { source_labels: [path], regex: '(/.*)?', target_label: '__metrics_path__', replacement: '$1/metrics' },
     ...taskLabelRelabelConfigs(),
     { source_labels: ['__meta_ecs_availability_zone'], target_label: 'availability_zone' },
   ];

@@ -1,5 +1,6 @@
 import { Fn, Token } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
+import { HeapwatchValidationError } from '../validation-error';
 import { SigningKey } from './signing-key';
 
 /** The name of the signing key a `Heapwatch` starts with. */
@@ -38,7 +39,7 @@ export class SigningKeys extends Construct {
 
   constructor(scope: Construct, id: string, props: SigningKeyNames) {
     super(scope, id);
-    const names = acceptedNames(props);
+    const names = acceptedNames(this, props);
     const keys = new Map(names.map((name) => [name, new SigningKey(this, name)]));
     this.current = keys.get(props.current)!;
     this.accepted = [...keys.values()];
@@ -48,33 +49,39 @@ export class SigningKeys extends Construct {
 }
 
 /** Validates the names and returns them all, ordered. */
-function acceptedNames(props: SigningKeyNames): string[] {
-  assertKeyName('signingKeys.current', props.current);
+function acceptedNames(scope: IConstruct, props: SigningKeyNames): string[] {
+  assertKeyName(scope, 'signingKeys.current', props.current);
   const alsoAccepted = props.alsoAccepted ?? [];
   alsoAccepted.forEach((name, index) => {
-    assertKeyName(`signingKeys.alsoAccepted[${index}]`, name);
+    assertKeyName(scope, `signingKeys.alsoAccepted[${index}]`, name);
   });
   if (alsoAccepted.includes(props.current)) {
-    throw new Error(
+    throw new HeapwatchValidationError(
       `signingKeys.alsoAccepted: '${props.current}' is already signingKeys.current. List in alsoAccepted only the other keys services accept (the one being introduced or retired).`,
+      scope,
     );
   }
   const duplicate = alsoAccepted.find((name, index) => alsoAccepted.indexOf(name) !== index);
   if (duplicate !== undefined) {
-    throw new Error(`signingKeys.alsoAccepted: '${duplicate}' is listed twice. List each key name once.`);
+    throw new HeapwatchValidationError(
+      `signingKeys.alsoAccepted: '${duplicate}' is listed twice. List each key name once.`,
+      scope,
+    );
   }
   return [props.current, ...alsoAccepted].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-function assertKeyName(prop: string, name: unknown): void {
+function assertKeyName(scope: IConstruct, prop: string, name: unknown): void {
   if (typeof name === 'string' && Token.isUnresolved(name)) {
-    throw new Error(
+    throw new HeapwatchValidationError(
       `${prop}: ${name} is a token. A key name must be a literal string: it names the key's construct, which keeps the key pair across deploys.`,
+      scope,
     );
   }
   if (typeof name !== 'string' || !KEY_NAME.test(name)) {
-    throw new Error(
+    throw new HeapwatchValidationError(
       `${prop}: ${JSON.stringify(name)} is not a key name. Use 1 to 32 letters, digits and hyphens, e.g. '2025-06'.`,
+      scope,
     );
   }
 }

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { createAdminKoaMiddleware, createAdminRequestHandler } from '@heapwatch/agent';
-import { signToken } from '@heapwatch/agent/protocol';
+import { PROFILE_ACTION, signToken } from '@heapwatch/agent/protocol';
 import Koa from 'koa';
 import { TEST_KEYS } from '../support/test-keys';
 
@@ -46,6 +47,54 @@ describe('admin endpoints mounted in an existing app', () => {
     expect(await app.text()).toBe('app');
     expect([refused.status, await refused.json()]).toEqual([401, { error: 'bad-signature' }]);
     expect(warnings.join('\n')).toMatch(/WARNING.*load balancer MUST NOT route.*\/_heapwatch/);
+  });
+
+  it('binds tokens to the ECS task id from the task metadata endpoint, and takes its prefix from HEAPWATCH_ADMIN_PATH', async () => {
+    // Prepare: what Fargate gives a container (the metadata endpoint) and what watch({ adminPath }) sets
+    const metadata = createServer((req, res) => {
+      res.writeHead(req.url === '/v4/task' ? 200 : 404, { 'Content-Type': 'application/json' });
+      res.end(
+        JSON.stringify({ TaskARN: 'arn:aws:ecs:eu-west-1:111122223333:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0' }),
+      );
+    });
+    const metadataUrl = await listen(metadata);
+    const saved = { uri: process.env.ECS_CONTAINER_METADATA_URI_V4, path: process.env.HEAPWATCH_ADMIN_PATH };
+    process.env.ECS_CONTAINER_METADATA_URI_V4 = `${metadataUrl}/v4`;
+    process.env.HEAPWATCH_ADMIN_PATH = '/_mounted';
+    try {
+      const handler = createAdminRequestHandler({
+        publicKeys: [TEST_KEYS.publicKey],
+        logger: { info: () => undefined, warn: () => undefined },
+      });
+      server = createServer((req, res) => handler(req, res));
+      const url = await listen(server);
+      const token = (taskId: string) => signToken({ privateKey: TEST_KEYS.privateKey, taskId, action: PROFILE_ACTION });
+
+      // Act
+      const forEcsTask = await fetch(`${url}/_mounted/heap/profile`, {
+        method: 'POST',
+        headers: { authorization: token('0f1e2d3c4b5a69788796a5b4c3d2e1f0') },
+      });
+      const forHostname = await fetch(`${url}/_mounted/heap/profile`, {
+        method: 'POST',
+        headers: { authorization: token(hostname().replace(/[^A-Za-z0-9._-]/g, '-')) },
+      });
+
+      // Assess
+      expect(forEcsTask.status).toBe(200);
+      expect(forEcsTask.headers.get('x-heapwatch-task-id')).toBe('0f1e2d3c4b5a69788796a5b4c3d2e1f0');
+      await forEcsTask.arrayBuffer();
+      expect(forHostname.status).toBe(401);
+    } finally {
+      for (const [name, value] of [
+        ['ECS_CONTAINER_METADATA_URI_V4', saved.uri],
+        ['HEAPWATCH_ADMIN_PATH', saved.path],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      await new Promise((resolve) => metadata.close(resolve));
+    }
   });
 
   it('answers 404 itself when used without next()', async () => {

@@ -14,29 +14,35 @@ import { type LoopbackS3, startLoopbackS3 } from '../support/s3-server';
 const run = promisify(execFile);
 const cli = resolve(__dirname, '../../bin/heapwatch.js');
 const TASK_ID = 'rotating-task';
-const SECRET_ID = 'heapwatch/signing-key-current';
+/** Each key name has a secret of its own (lib/storage/signing-keys.ts). */
+const OLD_SECRET = 'heapwatch/signing-key-initial';
+const NEW_SECRET = 'heapwatch/signing-key-2025-07';
 
 /**
  * A key rotation on loopback, as docs/operations.md describes it: the services learn the new public key first (a
  * redeploy restarts their tasks), then the collector signs with the new private key, then the old key is dropped.
  * The agent is a real process restarted with each stage's HEAPWATCH_PUBLIC_KEYS; the collector reads its key from
- * Secrets Manager (mocked at the SDK boundary); the CLI is the real `heapwatch capture --url`.
+ * the current key's secret in Secrets Manager (mocked at the SDK boundary), as configured by each deploy; the CLI is
+ * the real `heapwatch capture --url`.
  */
 describe('rotating the signing key', () => {
   const oldKeys = generateSigningKeyPair();
   const newKeys = generateSigningKeyPair();
   const secretsManager = mockClient(SecretsManagerClient);
-  let storedPrivateKey = oldKeys.privateKey;
   let s3: LoopbackS3;
   let agent: AgentProcess | undefined;
   let outDir: string;
-  // One source for the whole test, like one Lambda execution environment that outlives the rotation.
-  const signingKey = new SecretsManagerSigningKeySource(new SecretsManagerClient({}), SECRET_ID);
+  /** The capture function as one deploy configures it: the current key's secret and its public key. */
+  const collectorSigningWith = (secretId: string, pair: SigningKeyPair) =>
+    new SecretsManagerSigningKeySource(new SecretsManagerClient({}), secretId, pair.publicKey);
+  let signingKey = collectorSigningWith(OLD_SECRET, oldKeys);
 
   beforeAll(async () => {
-    secretsManager.on(GetSecretValueCommand, { SecretId: SECRET_ID }).callsFake(async () => ({
-      SecretString: storedPrivateKey,
-    }));
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: OLD_SECRET })
+      .resolves({ SecretString: oldKeys.privateKey })
+      .on(GetSecretValueCommand, { SecretId: NEW_SECRET })
+      .resolves({ SecretString: newKeys.privateKey });
     s3 = await startLoopbackS3();
     outDir = await mkdtemp(join(tmpdir(), 'heapwatch-rotation-'));
   });
@@ -92,16 +98,18 @@ describe('rotating the signing key', () => {
     expect(await cliCapture(service.url, oldKeys)).toMatchObject({ code: 0 });
     expect(await cliCapture(service.url, newKeys)).toMatchObject({ code: 0 });
 
-    // Stage 2: the new private key is current in Secrets Manager. The collector's cached old key still works here.
-    storedPrivateKey = newKeys.privateKey;
+    // Stage 2: the new key is current: the capture function reads the new key's secret. The tasks are not replaced
+    // (their key list is unchanged) and accept it.
+    signingKey = collectorSigningWith(NEW_SECRET, newKeys);
     await expect(collectorCapture('stage-2', service.url)).resolves.toMatchObject({ kind: 'heapprofile' });
 
-    // Stage 3: the old key is dropped from the services. The collector's cached old key gets one bad-signature,
-    // it reads Secrets Manager again and the capture succeeds with the new key.
+    // Stage 3: the old key is dropped from the services; the collector goes on with the new key.
     service = await deployService([newKeys]);
-    const reads = secretsManager.commandCalls(GetSecretValueCommand).length;
     await expect(collectorCapture('stage-3', service.url)).resolves.toMatchObject({ kind: 'heapprofile' });
-    expect(secretsManager.commandCalls(GetSecretValueCommand).length).toBe(reads + 1);
+    expect(secretsManager.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId)).toEqual([
+      OLD_SECRET,
+      NEW_SECRET,
+    ]);
     expect(await cliCapture(service.url, newKeys)).toMatchObject({ code: 0 });
     const refused = await cliCapture(service.url, oldKeys);
     expect(refused.code).toBe(1);

@@ -45,6 +45,16 @@ describe('SecretsManagerSigningKeySource', () => {
     expect(smMock.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
+  test('says when the secret no longer matches the public key the agents were given (changed outside heapwatch)', async () => {
+    smMock.on(GetSecretValueCommand).resolves({ SecretString: STRANGER_KEYS.privateKey });
+    const source = new SecretsManagerSigningKeySource(new SecretsManagerClient({}), 's', TEST_KEYS.publicKey);
+    await expect(source.get()).rejects.toThrow(
+      `secret s no longer holds the signing key whose public key the agents were given (${TEST_KEYS.publicKey}): it was changed outside heapwatch`,
+    );
+    smMock.on(GetSecretValueCommand).resolves({ SecretString: TEST_KEYS.privateKey });
+    await expect(source.get()).resolves.toBeDefined();
+  });
+
   test('rejects a binary secret, saying how to store the key', async () => {
     smMock.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1, 2]) });
     const source = new SecretsManagerSigningKeySource(new SecretsManagerClient({}), 's');

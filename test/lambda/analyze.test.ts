@@ -31,7 +31,10 @@ describe('a series through the discover, capture and analyze handlers', () => {
     ecsMock.on(DescribeTasksCommand).resolves({
       tasks: [fargateTask(TASK_ID, '127.0.0.1', { group: 'service:shop' })],
     });
-    const discover = createDiscoverHandler({ ecs: new ECSClient({}), adminPortOf: () => agent.port });
+    const discover = createDiscoverHandler({
+      ecs: new ECSClient({}),
+      adminEndpointOf: async () => ({ adminPort: agent.port, adminPath: '' }),
+    });
     const capture = createCaptureHandler({
       ecs: new ECSClient({}),
       s3: s3.client,

@@ -129,17 +129,21 @@ describe('Heapwatch.watch', () => {
     });
   });
 
-  it('scrapes both services, each on its own admin port', () => {
+  it('tags both services with their own admin port, which is how the scraper and the collector find them', () => {
+    const ports = Object.values(template.findResources('AWS::ECS::Service'))
+      .map((service) => service.Properties.Tags as Array<{ Key: string; Value: string }> | undefined)
+      .map((tags) => tags?.find((tag) => tag.Key === 'heapwatch:admin-port')?.Value)
+      .filter((port) => port !== undefined)
+      .sort();
+    expect(ports).toEqual(['9464', '9500']);
     const [scraper] = Object.values(
       template.findResources('AWS::ECS::TaskDefinition', {
         Properties: { ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'prometheus' })]) },
       }),
     );
     const config = JSON.stringify(scraper.Properties.ContainerDefinitions[0].Environment);
-    expect(config).toContain('WebService');
-    expect(config).toContain('WorkerService');
-    expect(config).toContain(':9464');
-    expect(config).toContain(':9500');
+    expect(config).toContain('__meta_ecs_tag_service_heapwatch_admin_port');
+    expect(config).not.toMatch(/WebService|WorkerService/);
   });
 });
 

@@ -121,14 +121,7 @@ describe('Heapwatch', () => {
       Properties: { ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'prometheus' })]) },
     });
     expect(Object.keys(prometheusTasks)).toHaveLength(1);
-    const discover = template.findResources('AWS::Lambda::Function', {
-      Properties: { Environment: { Variables: { HEAPWATCH_ADMIN_PORTS: Match.anyValue() } } },
-    });
-    expect(Object.keys(discover)).toHaveLength(1);
-    const adminPorts = JSON.stringify(
-      Object.values(discover)[0].Properties.Environment.Variables.HEAPWATCH_ADMIN_PORTS,
-    );
-    expect(adminPorts).toMatch(/WebService.*9464.*WorkerService.*9500/);
+    template.resourceCountIs('AWS::ECS::Service', 3);
   });
 
   it('subscribes the collector to the alarm topic and gives it the heapwatch bucket, signing key and report topic', () => {
@@ -142,6 +135,9 @@ describe('Heapwatch', () => {
         Variables: Match.objectLike({
           HEAPWATCH_BUCKET: { Ref: Match.stringLikeRegexp('^HeapwatchSnapshots') },
           HEAPWATCH_PRIVATE_KEY_ARN: { Ref: Match.stringLikeRegexp('^HeapwatchSigningKeysinitial') },
+          HEAPWATCH_SIGNING_PUBLIC_KEY: {
+            'Fn::GetAtt': [Match.stringLikeRegexp('^HeapwatchSigningKeysinitialKeyPair'), 'PublicKey'],
+          },
         }),
       },
     });

@@ -18,6 +18,8 @@ export interface AgentProcess {
 export interface AgentProcessOptions {
   /** What the agent trusts (HEAPWATCH_PUBLIC_KEYS). @default [TEST_KEYS.publicKey] */
   readonly publicKeys?: readonly string[];
+  /** More environment variables for the agent's process. @default {} */
+  readonly environment?: Readonly<Record<string, string>>;
   readonly taskId: string;
   /** Extra heap to make snapshots bigger (roughly MiB of small objects). @default 0 */
   readonly ballastMiB?: number;
@@ -37,6 +39,7 @@ export async function startAgentProcess(options: AgentProcessOptions): Promise<A
     env: {
       ...process.env,
       HEAPWATCH_PUBLIC_KEYS: (options.publicKeys ?? [TEST_KEYS.publicKey]).join(','),
+      ...options.environment,
       HEAPWATCH_TASK_ID: options.taskId,
       BALLAST_MIB: String(options.ballastMiB ?? 0),
       SNAPSHOT_DIR: snapshotDir,

@@ -8,6 +8,11 @@ const ballast: { id: number; label: string }[] = [];
 for (let i = 0; i < ballastMiB * 8_000; i += 1) ballast.push({ id: i, label: `ballast-${i}` });
 (globalThis as { heapwatchBallast?: unknown }).heapwatchBallast = ballast;
 
+/** A service whose configuration loader copies its whole environment, as most do: every value is then on the heap. */
+if (process.env.COPY_ENVIRONMENT === '1') {
+  (globalThis as { serviceConfig?: unknown }).serviceConfig = { ...process.env };
+}
+
 /** A deliberate leak for series tests: sessions cached and never evicted. */
 class LeakedSession {
   constructor(

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
 export interface LoopbackS3 {
@@ -11,6 +12,11 @@ export interface LoopbackS3 {
   /** Names of the S3 commands the client sent, in order (to see e.g. AbortMultipartUpload). */
   readonly sentCommands: string[];
   listKeys(prefix?: string): Promise<string[]>;
+  /**
+   * Puts a small object and returns once the server serves it: s3rver answers a PutObject before its file is
+   * written, so a read right after it may find the object empty.
+   */
+  putText(key: string, body: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,6 +54,15 @@ export async function startLoopbackS3(bucket = 'snapshots'): Promise<LoopbackS3>
     async listKeys(prefix) {
       const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
       return (listed.Contents ?? []).map((object) => object.Key ?? '');
+    },
+    async putText(key, body) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      for (let read = 1; ; read += 1) {
+        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        if ((await object.Body?.transformToString()) === body) return;
+        if (read === 1000) throw new Error(`s3rver still does not serve what was put at ${key}`);
+        await sleep(10);
+      }
     },
     async close() {
       client.destroy();

@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { weakPublicKeyReason } from './weak-public-key';
 
 /**
  * Keys travel as standard base64 of their DER encoding: SPKI for a public key (what agents get, in
@@ -59,6 +60,9 @@ export function parsePublicKey(text: string, name = 'HEAPWATCH_PUBLIC_KEYS'): Ke
   if (key.asymmetricKeyType !== 'ed25519') {
     throw new Error(`${name} is a ${key.asymmetricKeyType} key; heapwatch tokens use Ed25519 (${KEYGEN_HINT})`);
   }
+  const weakness = weakPublicKeyReason(key);
+  if (weakness !== undefined)
+    throw new Error(`${name} is not a usable Ed25519 public key: ${weakness} (${KEYGEN_HINT})`);
   return key;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Wire protocol v2: `Authorization: Heapwatch v2.<expires>.<nonce>.<sig>`, `sig` the Ed25519 signature of
  * `heapwatch:v2:<action>:<taskId>:<expires>:<nonce>` (docs/protocol.md). Signing and verifying live in their own
- * files: an agent loads the verifying half and holds public keys only.
+ * files; the agent's code imports only the verifying half and holds public keys only.
  */
 export const TOKEN_SCHEME = 'Heapwatch';
 export const TOKEN_VERSION = 'v2';
@@ -22,7 +22,8 @@ export interface ParsedToken {
 }
 
 /** An Ed25519 signature is 64 bytes: 86 base64url characters without padding. */
-const TOKEN_PATTERN = /^v2\.(\d{1,12})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{86})$/;
+/** Exactly one text per token: no leading zeros in `expires`, one space after the scheme. */
+const HEADER_PATTERN = /^Heapwatch v2\.(0|[1-9][0-9]{0,11})\.([0-9a-f]{32})\.([A-Za-z0-9_-]{86})$/;
 const TASK_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 const NONCE_PATTERN = /^[0-9a-f]{32}$/;
 
@@ -54,9 +55,7 @@ export function formatToken(expires: number, nonce: string, signature: Buffer): 
 export function parseToken(header: string | undefined): ParsedToken | TokenRejection {
   if (header === undefined || header.trim() === '') return 'missing';
   if (header.length > 256) return 'malformed';
-  const [scheme, credentials, ...rest] = header.trim().split(/\s+/);
-  if (scheme !== TOKEN_SCHEME || credentials === undefined || rest.length > 0) return 'malformed';
-  const match = TOKEN_PATTERN.exec(credentials);
+  const match = HEADER_PATTERN.exec(header);
   if (!match) return 'malformed';
   const signature = Buffer.from(match[3], 'base64url');
   // 86 characters carry 516 bits: the last one's low bits must be zero for the text to be the signature's only form.

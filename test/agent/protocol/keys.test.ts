@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import {
   generateSigningKeyPair,
   parsePrivateKey,
@@ -33,5 +33,25 @@ describe('signing keys', () => {
     const pkcs8 = rsa.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
     expect(() => parsePublicKey(spki)).toThrow(/is a rsa key; heapwatch tokens use Ed25519/);
     expect(() => parsePrivateKey(pkcs8)).toThrow(/HEAPWATCH_PRIVATE_KEY is a rsa key/);
+  });
+
+  it('refuses public keys of small order or in a non-canonical encoding: anybody could sign for them', () => {
+    const spki = (y: Buffer) => Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), y]).toString('base64');
+    const identity = Buffer.alloc(32);
+    identity[0] = 1;
+    const p = 2n ** 255n - 19n;
+    const littleEndian = (value: bigint) =>
+      Buffer.from(Array.from({ length: 32 }, (_, index) => Number((value >> BigInt(8 * index)) & 0xffn)));
+    const y8 = 2707385501144840649318225287225658788936804267575313519463743609750303402022n;
+    for (const weak of [identity, Buffer.alloc(32), littleEndian(p - 1n), littleEndian(y8), littleEndian(p - y8)]) {
+      expect(() => parsePublicKey(spki(weak))).toThrow(/small order, so anybody can make signatures it accepts/);
+    }
+    expect(() => parsePublicKey(spki(littleEndian(p + 1n)))).toThrow(/not canonically encoded/);
+
+    // The identity key really would accept a forgery: R = the base point, S = 1 verifies for any message.
+    const basePoint = littleEndian(46316835694926478169428394003475163141307993866256225615783033603165251855960n);
+    const forged = Buffer.concat([basePoint, littleEndian(1n)]);
+    const identityKey = createPublicKey({ key: Buffer.from(spki(identity), 'base64'), format: 'der', type: 'spki' });
+    expect(verify(null, Buffer.from('any message'), identityKey, forged)).toBe(true);
   });
 });

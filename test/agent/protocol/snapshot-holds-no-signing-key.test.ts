@@ -64,7 +64,12 @@ describe('a heap snapshot of a watched task', () => {
   let signedTokens: string[];
 
   beforeAll(async () => {
-    agent = await startAgentProcess({ taskId: TASK_ID, publicKeys: [current.publicKey, next.publicKey] });
+    // The service copies its whole environment into its configuration, as most config loaders do.
+    agent = await startAgentProcess({
+      taskId: TASK_ID,
+      publicKeys: [current.publicKey, next.publicKey],
+      environment: { COPY_ENVIRONMENT: '1' },
+    });
     // Tokens of both kinds and both keys pass through the agent before the snapshot, so they are in its heap.
     signedTokens = [
       signToken({ privateKey: current.privateKey, taskId: TASK_ID, action: 'heap-profile' }),
@@ -84,7 +89,9 @@ describe('a heap snapshot of a watched task', () => {
   });
 
   it('holds the public keys it verifies with and no form of either private key', () => {
-    expect(strings).toEqual(expect.arrayContaining([expect.stringContaining(current.publicKey)]));
+    for (const pair of [current, next]) {
+      expect(strings).toEqual(expect.arrayContaining([expect.stringContaining(pair.publicKey)]));
+    }
     for (const pair of [current, next]) {
       for (const form of privateKeyForms(pair.privateKey)) expect(snapshotText.includes(form)).toBe(false);
     }
@@ -118,4 +125,39 @@ describe('a heap snapshot of a watched task', () => {
       expect(await answer.json()).toEqual({ error: 'replayed' });
     }
   });
+});
+
+describe('the same search on a task that does hold a private key (a misconfiguration the agent warns about)', () => {
+  const pair = generateSigningKeyPair();
+  let agent: AgentProcess;
+
+  afterAll(async () => {
+    await agent?.kill();
+  });
+
+  it('finds the key in the snapshot and signs tokens the agent accepts with it', async () => {
+    // Prepare: the private key in the service's environment, as if a task definition carried it, and a service that
+    // copies its environment into its configuration (v1's shared secret sat in the heap the same way)
+    agent = await startAgentProcess({
+      taskId: TASK_ID,
+      publicKeys: [pair.publicKey],
+      environment: { HEAPWATCH_PRIVATE_KEY: pair.privateKey, COPY_ENVIRONMENT: '1' },
+    });
+    const answer = await post(agent, '/heap/snapshot', signToken({ privateKey: pair.privateKey, taskId: TASK_ID }));
+    expect(answer.status).toBe(200);
+    const strings = (JSON.parse(await answer.text()) as { strings: string[] }).strings;
+
+    // Act
+    const trusted = [parsePublicKey(pair.publicKey)];
+    const accepted = strings
+      .map(asSigningKey)
+      .filter((key): key is KeyObject => key !== undefined)
+      .filter(
+        (key) =>
+          verifyToken(signToken({ privateKey: key, taskId: TASK_ID }), { publicKeys: trusted, taskId: TASK_ID }).ok,
+      );
+
+    // Assess: this is what the design keeps out of every watched task
+    expect(accepted.length).toBeGreaterThan(0);
+  }, 60_000);
 });

@@ -47,6 +47,24 @@ describe('v2 token', () => {
     expect(verify(aliased)).toEqual({ ok: false, reason: 'malformed' });
   });
 
+  it('has one text per token: no leading zeros, exactly one space after the scheme', () => {
+    const header = signToken({ privateKey, taskId: 'task-1', nowSeconds: now });
+    const padded = header.replace('v2.', 'v2.0');
+    expect(verify(padded)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verify(header.replace(' ', '  '))).toEqual({ ok: false, reason: 'malformed' });
+    expect(verify(header.replace(' ', '\t'))).toEqual({ ok: false, reason: 'malformed' });
+    expect(verify(`${header} `)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('accepts exactly the window now - 30 <= expires <= now + 330', () => {
+    const expiringAt = (expires: number) =>
+      signToken({ privateKey, taskId: 'task-1', nowSeconds: expires - 1, ttlSeconds: 1 });
+    expect(verify(expiringAt(now - 30))).toMatchObject({ ok: true });
+    expect(verify(expiringAt(now - 31))).toEqual({ ok: false, reason: 'expired' });
+    expect(verify(expiringAt(now + 330))).toMatchObject({ ok: true });
+    expect(verify(expiringAt(now + 331))).toEqual({ ok: false, reason: 'expired' });
+  });
+
   it('rejects a tampered token', () => {
     const header = signToken({ privateKey, taskId: 'task-1', nowSeconds: now });
     expect(verify(flipLastSignatureCharacter(header))).toEqual({ ok: false, reason: 'bad-signature' });

@@ -1,185 +1,368 @@
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeTasksCommand, type DescribeTasksCommandOutput, ECSClient } from '@aws-sdk/client-ecs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import aslValidator from 'asl-validator';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { SeriesState } from '../../../collector/series';
+import type { SeriesRequest, SeriesState } from '../../../collector/series';
+import type { SeriesInput } from '../../../collector/series-report';
 import { staticSigningKeySource } from '../../../collector/signing-key-source';
 import { createAnalyzeHandler, diffAnalyzer } from '../../../lambda/analyze';
 import { createCaptureHandler } from '../../../lambda/capture';
 import { createDiscoverHandler } from '../../../lambda/discover';
 import { SnapshotCollector } from '../../../lib/collector';
 import { type AgentProcess, startAgentProcess } from '../../support/agent-harness';
-import { type AslDefinition, runAsl } from '../../support/asl-runner';
 import { fargateTask } from '../../support/ecs-task';
+import { type ProxiedAnswer, startFaultyProxy } from '../../support/faulty-proxy';
+import { type LocalExecution, LocalStateMachine } from '../../support/local-state-machine';
 import { type LoopbackS3, startLoopbackS3 } from '../../support/s3-server';
 import { STRANGER_KEYS, TEST_KEYS } from '../../support/test-keys';
 
 const cdkContext = require('../../../cdk.json').context;
 const TASK_ID = 'f10f10f10f10f10f10f10f10f10f10f1';
-const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:reports';
+const TASK_ARN = `arn:aws:ecs:eu-west-1:123456789012:task/prod/${TASK_ID}`;
+const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
 const ecsMock = mockClient(ECSClient);
 const snsMock = mockClient(SNSClient);
 
-/** The synthesized definition, with each Lambda ARN replaced by `lambda:<logical id>`. */
-function synthesizedDefinition(): AslDefinition {
+/** The collector of a stack as `cdk synth` makes it, its state machine ready to run locally. */
+function synthesizedCollector() {
   const app = new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Flow', { env: { account: '123456789012', region: 'eu-west-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
-  new SnapshotCollector(stack, 'SnapshotCollector', {
+  const collector = new SnapshotCollector(stack, 'SnapshotCollector', {
     cluster: new ecs.Cluster(stack, 'Cluster', { vpc }),
     bucket: new s3.Bucket(stack, 'Snapshots'),
     signingKeySecret: new secretsmanager.Secret(stack, 'SigningKey'),
     alarmTopic: new sns.Topic(stack, 'Alarms'),
   });
-  const [machine] = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'));
-  const parts = machine.Properties.DefinitionString['Fn::Join'][1] as unknown[];
-  const text = parts
-    .map((part) => {
-      if (typeof part === 'string') return part;
-      const getAtt = (part as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt'];
-      if (getAtt) return `lambda:${getAtt[0]}`;
-      return (part as { Ref: string }).Ref === 'AWS::Partition' ? 'aws' : 'report-topic';
-    })
-    .join('');
-  return JSON.parse(text) as AslDefinition;
+  const machine = LocalStateMachine.fromStack(stack);
+  const { discover, capture, analyze } = collector.functions;
+  return {
+    machine,
+    reportTopicArn: machine.resolve(collector.reportTopic.topicArn),
+    arns: {
+      discover: machine.resolve(discover.functionArn),
+      capture: machine.resolve(capture.functionArn),
+      analyze: machine.resolve(analyze.functionArn),
+    },
+  };
 }
 
-describe('the synthesized state machine driving the real handlers', () => {
+/** Run before a function's handler, as part of its invocation: change the world it sees, or fail the invocation. */
+interface Hooks {
+  readonly discover?: (request: SeriesRequest) => void;
+  readonly capture?: (state: SeriesState) => void;
+  readonly analyze?: (input: SeriesInput) => Promise<void> | void;
+}
+
+const running = (): DescribeTasksCommandOutput['tasks'] => [
+  fargateTask(TASK_ID, '127.0.0.1', { taskArn: TASK_ARN, group: 'service:shop' }),
+];
+const lambdaError = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+describe('the synthesized state machine on a States Language engine, driving the real handlers', () => {
+  let collector: ReturnType<typeof synthesizedCollector>;
   let s3Server: LoopbackS3;
   let agent: AgentProcess;
-  let definition: AslDefinition;
-  const published: { resource: string; parameters: unknown }[] = [];
+  let busyProxy: { url: string; server: Server; answers: ProxiedAnswer[] };
+  /** What the state machine's own sns:publish task sent (PublishAnalysisFailure). */
+  const notifications: unknown[] = [];
 
   beforeAll(async () => {
+    collector = synthesizedCollector();
     [s3Server, agent] = await Promise.all([
       startLoopbackS3(),
       startAgentProcess({ taskId: TASK_ID, leakPerTick: 200 }),
     ]);
-    definition = synthesizedDefinition();
+    busyProxy = await startFaultyProxy(agent.url, { busySnapshotRequests: 1 });
   });
   afterAll(async () => {
+    busyProxy?.server.closeAllConnections();
+    busyProxy?.server.close();
     await agent?.kill();
     await s3Server?.close();
   });
   beforeEach(() => {
-    published.length = 0;
+    notifications.length = 0;
     snsMock.reset();
     snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
     ecsMock.reset();
-    ecsMock.on(DescribeTasksCommand).resolves({
-      tasks: [
-        fargateTask(TASK_ID, '127.0.0.1', {
-          taskArn: `arn:aws:ecs:eu-west-1:123456789012:task/prod/${TASK_ID}`,
-          group: 'service:shop',
-        }),
-      ],
-    });
+    ecsMock.on(DescribeTasksCommand).resolves({ tasks: running() });
   });
 
-  function invoker(privateKey: string, beforeAnalyze?: (state: SeriesState) => Promise<void>) {
-    const ecs = new ECSClient({});
-    const handlers: Record<string, (input: never) => Promise<unknown>> = {
-      Discover: createDiscoverHandler({ ecs, adminPortOf: () => agent.port }),
-      Capture: createCaptureHandler({
-        ecs,
-        s3: s3Server.client,
-        bucket: s3Server.bucket,
-        signingKey: staticSigningKeySource(privateKey),
-      }),
-      Analyze: createAnalyzeHandler({
-        s3: s3Server.client,
-        sns: new SNSClient({}),
-        topicArn: TOPIC,
-        analyzer: diffAnalyzer,
-        maxSnapshotBytes: 2 * 1024 ** 3,
-        workDir: tmpdir(),
-      }),
-    };
-    return async (resource: string, input: unknown, state: { Parameters?: unknown }) => {
-      if (resource.endsWith(':states:::sns:publish')) {
-        published.push({ resource, parameters: state.Parameters });
-        return {};
-      }
-      const [name, handler] = Object.entries(handlers).find(([key]) => resource.includes(key)) ?? [];
-      if (!handler) throw new Error(`no handler for ${resource}`);
-      if (name === 'Analyze' && beforeAnalyze) await beforeAnalyze(input as SeriesState);
-      // Lambda sees JSON, as from Step Functions
-      return JSON.parse(JSON.stringify(await handler(JSON.parse(JSON.stringify(input)) as never)));
-    };
+  /** One execution; the Wait state waits 1 s instead of the request's interval. */
+  function execute(
+    request: SeriesRequest,
+    options: { readonly privateKey?: string; readonly adminPort?: number; readonly hooks?: Hooks } = {},
+  ): Promise<LocalExecution> {
+    const ecsClient = new ECSClient({});
+    const hooks = options.hooks ?? {};
+    const discover = createDiscoverHandler({
+      ecs: ecsClient,
+      adminEndpointOf: async () => ({ adminPort: options.adminPort ?? agent.port, adminPath: '' }),
+    });
+    const capture = createCaptureHandler({
+      ecs: ecsClient,
+      s3: s3Server.client,
+      bucket: s3Server.bucket,
+      signingKey: staticSigningKeySource(options.privateKey ?? TEST_KEYS.privateKey),
+    });
+    const analyze = createAnalyzeHandler({
+      s3: s3Server.client,
+      sns: new SNSClient({}),
+      topicArn: collector.reportTopicArn,
+      analyzer: diffAnalyzer,
+      maxSnapshotBytes: 2 * 1024 ** 3,
+      workDir: tmpdir(),
+    });
+    return collector.machine.run(request, {
+      lambdas: {
+        [collector.arns.discover]: async (event: SeriesRequest) => {
+          hooks.discover?.(event);
+          return discover(event);
+        },
+        [collector.arns.capture]: async (state: SeriesState) => {
+          hooks.capture?.(state);
+          return capture(state);
+        },
+        [collector.arns.analyze]: async (input: SeriesInput) => {
+          await hooks.analyze?.(input);
+          return analyze(input);
+        },
+      },
+      integrations: {
+        [SNS_PUBLISH]: async (parameters) => {
+          notifications.push(parameters);
+          return { MessageId: `local-${notifications.length}` };
+        },
+      },
+      waitMs: { WaitBetweenSnapshots: 1000 },
+    });
   }
-  const wait = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
-  const request = { cluster: 'prod', service: 'shop', taskId: TASK_ID, count: 3, intervalSeconds: 1, reason: 'test' };
+  const request: SeriesRequest = { cluster: 'prod', service: 'shop', taskId: TASK_ID, count: 3, reason: 'test' };
+  const sentMessages = () => snsMock.commandCalls(PublishCommand).map((call) => call.args[0].input);
+  const errorMessage = (cause: string | undefined) =>
+    (JSON.parse(cause ?? '{}') as { errorMessage?: string }).errorMessage;
   /**
-   * A series takes 3 steps of a leaking agent whose heap keeps growing for the whole file: ~15 s on a quiet machine,
-   * over a minute when it shares 2 cores with a parallel test run. The limit only guards against a hang.
+   * A series takes up to 3 steps of a leaking agent whose heap keeps growing for the whole file: ~15 s on a quiet
+   * machine, over a minute when it shares 2 cores with a parallel test run. The limit only guards against a hang.
    */
   const SERIES_TIMEOUT_MS = 300_000;
+
+  test('the synthesized definition is valid States Language', () => {
+    // Act: the validator annotates what it is given
+    const { isValid, errorsText } = aslValidator(structuredClone(collector.machine.definition));
+
+    // Assess
+    expect({ isValid, errors: errorsText() }).toEqual({ isValid: true, errors: '' });
+  });
 
   test(
     'captures three snapshots with Wait states in between, reports a leak and succeeds',
     async () => {
       // Act
-      const run = await runAsl(definition, request, invoker(TEST_KEYS.privateKey), wait);
+      const run = await execute({ ...request, intervalSeconds: 300 });
 
       // Assess
-      expect({ status: run.status, cause: run.cause }).toEqual({ status: 'SUCCEEDED', cause: undefined });
-      expect(run.visited.filter((state) => state === 'CaptureSnapshot')).toHaveLength(3);
-      expect(run.visited.filter((state) => state === 'WaitBetweenSnapshots')).toHaveLength(2);
+      expect({ status: run.status, error: run.error, cause: run.cause }).toEqual({ status: 'SUCCEEDED' });
+      expect(run.visited).toEqual([
+        'FindTask',
+        ...['CaptureSnapshot', 'MoreSnapshots', 'WaitBetweenSnapshots'],
+        ...['CaptureSnapshot', 'MoreSnapshots', 'WaitBetweenSnapshots'],
+        ...['CaptureSnapshot', 'MoreSnapshots'],
+        ...['AnalyzeSeries', 'SeriesOutcome', 'ReportPublished'],
+      ]);
       expect(run.output).toMatchObject({ captured: 3, report: { verdict: 'leak', analysed: true } });
       expect(await s3Server.listKeys(`prod/shop/${TASK_ID}/report`)).toHaveLength(3);
-      expect(snsMock.commandCalls(PublishCommand)[0].args[0].input.Subject).toBe(
-        `heapwatch leak: prod/shop/${TASK_ID}`,
-      );
+      expect(sentMessages().map((message) => [message.TopicArn, message.Subject])).toEqual([
+        [collector.reportTopicArn, `heapwatch leak: prod/shop/${TASK_ID}`],
+      ]);
+      expect(notifications).toEqual([]);
     },
     SERIES_TIMEOUT_MS,
   );
 
-  test(
-    'a failed capture still reaches the analysis, which publishes the error, and the execution fails',
-    async () => {
+  test.each([
+    {
+      gone: 'STOPPED',
+      answer: { tasks: running()?.map((task) => ({ ...task, lastStatus: 'STOPPED' })) },
+      why: 'is STOPPED, not RUNNING',
+    },
+    {
+      gone: 'missing',
+      answer: { tasks: [], failures: [{ arn: TASK_ARN, reason: 'MISSING' }] },
+      why: 'not found in cluster prod (stopped long ago or a typo?)',
+    },
+  ])(
+    'a task $gone at step 2: the analysis reports what step 1 captured, naming the task, and the execution fails',
+    async ({ answer, why }) => {
+      // Prepare: the task stops during the first wait
+      let analysed: SeriesInput | undefined;
+      const hooks: Hooks = {
+        capture: (state) => {
+          if (state.captured === 1) ecsMock.on(DescribeTasksCommand).resolves(answer);
+        },
+        analyze: (input) => {
+          analysed = input;
+        },
+      };
+
       // Act
-      const run = await runAsl(definition, request, invoker(STRANGER_KEYS.privateKey), wait);
+      const run = await execute(request, { hooks });
 
       // Assess
-      expect(run).toMatchObject({ status: 'FAILED', error: 'CaptureError' });
-      expect(run.visited.slice(-4)).toEqual(['CaptureSnapshot', 'AnalyzeSeries', 'SeriesOutcome', 'SeriesFailed']);
-      const message = snsMock.commandCalls(PublishCommand)[0].args[0].input.Message;
-      expect(message).toMatch(/failed: task f10f10f10f10f10f10f10f10f10f10f1: 401 bad-signature/);
+      expect(run.visited.slice(-5)).toEqual([
+        'WaitBetweenSnapshots',
+        'CaptureSnapshot',
+        'AnalyzeSeries',
+        'SeriesOutcome',
+        'SeriesFailed',
+      ]);
+      expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'CaptureError' });
+      expect(errorMessage(run.cause)).toBe(`task ${TASK_ID}: ${why}`);
+      expect(analysed).toMatchObject({ captured: 1, failure: { Error: 'CaptureError' } });
+      expect(analysed?.snapshots).toHaveLength(1);
+      expect(analysed?.profiles).toHaveLength(1);
+      const [message] = sentMessages();
+      expect(message.Subject).toBe(`heapwatch series failed: prod/shop/${TASK_ID}`);
+      expect(message.Message).toContain(`failed: task ${TASK_ID}: ${why}`);
+      expect(message.Message).toContain(`s3://${s3Server.bucket}/${analysed?.snapshots?.[0].key}`);
     },
     SERIES_TIMEOUT_MS,
   );
 
   test(
-    'a failing analysis is published straight to the report topic',
+    'an agent busy with another capture: the step waits Retry-After, captures, and the series succeeds',
+    async () => {
+      // Act: the agent answers through a proxy that says busy to the first snapshot request
+      const run = await execute({ ...request, count: 2 }, { adminPort: Number(new URL(busyProxy.url).port) });
+
+      // Assess
+      expect({ status: run.status, error: run.error, cause: run.cause }).toEqual({ status: 'SUCCEEDED' });
+      expect(run.output).toMatchObject({ captured: 2, snapshots: [{}, {}], skippedSnapshots: [] });
+      const snapshotAnswers = busyProxy.answers.filter((answer) => answer.path === '/heap/snapshot');
+      expect(snapshotAnswers.map((answer) => answer.status)).toEqual([409, 200, 200]);
+      expect(snapshotAnswers[1].at - snapshotAnswers[0].at).toBeGreaterThanOrEqual(1000);
+    },
+    SERIES_TIMEOUT_MS,
+  );
+
+  test(
+    'a failing analysis is published by the state machine itself, with the snapshot keys, and the execution fails',
     async () => {
       // Prepare: the first snapshot is damaged in S3 before the analysis reads it
-      const damage = async (state: SeriesState) => {
-        const [first] = state.snapshots;
-        await s3Server.client.send(
-          new PutObjectCommand({ Bucket: first.bucket, Key: first.key, Body: 'not a snapshot' }),
+      let analysed: SeriesInput | undefined;
+      const analyze = async (input: SeriesInput) => {
+        analysed = input;
+        const [first] = input.snapshots ?? [];
+        await s3Server.putText(first.key, 'not a snapshot');
+      };
+
+      // Act
+      const run = await execute(request, { hooks: { analyze } });
+
+      // Assess
+      expect(run.visited.filter((state) => state === 'CaptureSnapshot')).toHaveLength(3);
+      expect(run.visited.slice(-3)).toEqual(['AnalyzeSeries', 'PublishAnalysisFailure', 'AnalysisFailed']);
+      expect(run.status).toBe('FAILED');
+      expect(errorMessage(run.cause)).toMatch(/not a valid V8 heap snapshot/);
+      expect(notifications).toEqual([
+        {
+          TopicArn: collector.reportTopicArn,
+          Subject: 'heapwatch: a series could not be analysed',
+          Message: expect.stringMatching(
+            /^The heapwatch analysis step failed \(.*not a valid V8 heap snapshot.*\)\. The snapshots are in S3: \[.*\] Run heapwatch diff on them locally\.$/s,
+          ),
+        },
+      ]);
+      for (const snapshot of analysed?.snapshots ?? []) {
+        expect(notifications[0]).toMatchObject({ Message: expect.stringContaining(snapshot.key) });
+      }
+    },
+    SERIES_TIMEOUT_MS,
+  );
+
+  test(
+    'a failed capture (a key the agent does not trust) still reaches the analysis, which publishes the error, and the execution fails',
+    async () => {
+      // Act
+      const run = await execute(request, { privateKey: STRANGER_KEYS.privateKey });
+
+      // Assess
+      expect(run.visited).toEqual(['FindTask', 'CaptureSnapshot', 'AnalyzeSeries', 'SeriesOutcome', 'SeriesFailed']);
+      expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'CaptureError' });
+      expect(sentMessages()[0].Message).toMatch(/failed: task f10f10f10f10f10f10f10f10f10f10f1: 401 bad-signature/);
+      expect(notifications).toEqual([]);
+    },
+    SERIES_TIMEOUT_MS,
+  );
+
+  test(
+    'a Lambda service error is retried after the definition’s interval before any Catch sees it',
+    async () => {
+      // Prepare: the first invocation of the discovery fails in the Lambda service; the task has gone meanwhile
+      let invocations = 0;
+      const discover = () => {
+        invocations += 1;
+        ecsMock.on(DescribeTasksCommand).resolves({ tasks: [], failures: [{ arn: TASK_ARN, reason: 'MISSING' }] });
+        if (invocations === 1) throw lambdaError('Lambda.ServiceException', 'Lambda is unavailable');
+      };
+
+      // Act
+      const run = await execute(request, { hooks: { discover } });
+
+      // Assess
+      expect(run.retries).toEqual([
+        { state: 'FindTask', error: 'Lambda.ServiceException', pauseMs: expect.any(Number) },
+      ]);
+      expect(run.retries[0].pauseMs).toBeGreaterThanOrEqual(2000);
+      expect(run.visited).toEqual(['FindTask', 'NothingCaptured', 'AnalyzeSeries', 'SeriesOutcome', 'SeriesFailed']);
+      expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'CaptureError' });
+      expect(sentMessages()[0].Message).toContain(`failed: task ${TASK_ID}: not found in cluster prod`);
+    },
+    SERIES_TIMEOUT_MS,
+  );
+
+  test(
+    'discovery and analysis both fail (no IP address left in the functions’ subnets): the failure is still published',
+    async () => {
+      // Prepare: Lambda cannot attach the functions to the VPC; no Retry of the definition matches that
+      const noAddress = () => {
+        throw lambdaError(
+          'Lambda.SubnetIPAddressLimitReachedException',
+          'Lambda was not able to set up VPC access for the Lambda function because one or more configured subnets has no available IP addresses.',
         );
       };
 
       // Act
-      const run = await runAsl(definition, request, invoker(TEST_KEYS.privateKey, damage), wait);
+      const run = await execute(request, { hooks: { discover: noAddress, analyze: noAddress } });
 
       // Assess
-      expect(run.status).toBe('FAILED');
-      expect(run.visited.filter((state) => state === 'CaptureSnapshot')).toHaveLength(3);
-      expect(run.visited.slice(-3)).toEqual(['AnalyzeSeries', 'PublishAnalysisFailure', 'AnalysisFailed']);
-      expect(run.cause).toMatch(/not a valid V8 heap snapshot/);
-      expect(published[0].parameters).toMatchObject({
-        TopicArn: 'report-topic',
-        'Message.$': expect.stringMatching(/^States.Format/),
+      expect(run.visited).toEqual([
+        'FindTask',
+        'NothingCaptured',
+        'AnalyzeSeries',
+        'PublishAnalysisFailure',
+        'AnalysisFailed',
+      ]);
+      expect({ status: run.status, error: run.error }).toEqual({
+        status: 'FAILED',
+        error: 'Lambda.SubnetIPAddressLimitReachedException',
       });
+      expect(notifications).toEqual([
+        expect.objectContaining({
+          Message: expect.stringMatching(
+            /^The heapwatch analysis step failed \(.*no available IP addresses.*\)\. The snapshots are in S3: \[\] /,
+          ),
+        }),
+      ]);
     },
     SERIES_TIMEOUT_MS,
   );

@@ -1,4 +1,4 @@
-import { App, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -102,7 +102,7 @@ describe('SnapshotCollector', () => {
             Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [Match.stringLikeRegexp('Cluster'), 'Arn'] } } },
           }),
           {
-            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Action: 'secretsmanager:GetSecretValue',
             Effect: 'Allow',
             Resource: { Ref: Match.stringLikeRegexp('^SigningKey') },
           },
@@ -139,20 +139,31 @@ describe('SnapshotCollector', () => {
     expect(JSON.stringify(template.toJSON())).not.toMatch(/HEAPWATCH_SECRET/);
   });
 
-  test('registerService reaches the discover function as JSON, and services open their admin port to it', () => {
+  test('reads watched services from their tags, not from references to them, and services open their admin port to it', () => {
     // Prepare
     const { stack, vpc, collector } = collectorStack({ snapshotCount: 4, snapshotInterval: Duration.minutes(2) });
     const serviceGroup = new ec2.SecurityGroup(stack, 'ServiceGroup', { vpc });
 
     // Act
-    collector.registerService('web', 9464);
-    collector.registerService('api', 9500);
     serviceGroup.connections.allowFrom(collector, ec2.Port.tcp(9464));
     const template = Template.fromStack(stack);
 
-    // Assess
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ HEAPWATCH_ADMIN_PORTS: '{"web":9464,"api":9500}' }) },
+    // Assess: no service list in the functions' configuration; the discovery may read the cluster's services' tags
+    const variables = Object.values(template.findResources('AWS::Lambda::Function')).map((fn) =>
+      Object.keys(fn.Properties.Environment?.Variables ?? {}),
+    );
+    expect(variables.flat()).not.toContain('HEAPWATCH_ADMIN_PORTS');
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'ecs:DescribeServices',
+            Resource: {
+              'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':service/'), Match.stringLikeRegexp('/\\*$')])],
+            },
+          }),
+        ]),
+      },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
@@ -165,24 +176,6 @@ describe('SnapshotCollector', () => {
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('SnapshotCollectorSecurityGroup'), 'GroupId'] },
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { FromPort: 9464, ToPort: 9464 });
-  });
-
-  test('registerService accepts a service name token (an ECS service’s name attribute)', () => {
-    // Prepare
-    const { stack, collector } = collectorStack();
-
-    // Act
-    collector.registerService(Fn.importValue('ShopServiceName'), 9464);
-    const template = Template.fromStack(stack);
-
-    // Assess
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({
-          HEAPWATCH_ADMIN_PORTS: { 'Fn::Join': ['', ['{"', { 'Fn::ImportValue': 'ShopServiceName' }, '":9464}']] },
-        }),
-      },
-    });
   });
 
   test.each([
@@ -226,13 +219,6 @@ describe('SnapshotCollector', () => {
       Match.stringLikeRegexp('only through VPC endpoints'),
     );
     expect(inPublic).toThrow(/The cluster VPC has no private subnets/);
-  });
-
-  test('rejects a bad admin port and a service registered twice with different ports', () => {
-    const { collector } = collectorStack();
-    expect(() => collector.registerService('web', 70000)).toThrow(/adminPort 70000 for service web is invalid/);
-    collector.registerService('web', 9464);
-    expect(() => collector.registerService('web', 9500)).toThrow(/already registered with admin port 9464, not 9500/);
   });
 
   test('passes cdk-nag AwsSolutions with only the documented acknowledgements', () => {

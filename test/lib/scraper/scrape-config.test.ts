@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { renderScrapeConfig } from '../../../lib/scraper/scrape-config';
+import { ADMIN_PATH_TAG, ADMIN_PORT_TAG } from '../../../collector/watched-service';
+import { renderScrapeConfig, serviceTagLabel, WATCH_TAGS } from '../../../lib/scraper/scrape-config';
 
 const clusterArn = 'arn:aws:ecs:eu-west-1:111122223333:cluster/prod';
 const remoteWriteUrl = 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write';
@@ -17,8 +18,8 @@ interface ScrapeJob {
   relabel_configs: Array<Record<string, unknown>>;
 }
 
-function render(targets = [{ serviceName: 'web', adminPort: 9464 }]) {
-  return renderScrapeConfig({ region: 'eu-west-1', clusterArn, targets, remoteWriteUrl });
+function render() {
+  return renderScrapeConfig({ region: 'eu-west-1', clusterArn, remoteWriteUrl });
 }
 
 describe('renderScrapeConfig', () => {
@@ -28,7 +29,7 @@ describe('renderScrapeConfig', () => {
     // Assess
     const [job] = config.scrape_configs as ScrapeJob[];
     expect(job.aws_sd_configs).toEqual([
-      { role: 'ecs', region: 'eu-west-1', clusters: [clusterArn], port: 9464, refresh_interval: '60s' },
+      { role: 'ecs', region: 'eu-west-1', clusters: [clusterArn], refresh_interval: '60s' },
     ]);
     expect(config.remote_write).toEqual([
       expect.objectContaining({ url: remoteWriteUrl, sigv4: { region: 'eu-west-1' } }),
@@ -45,6 +46,8 @@ describe('renderScrapeConfig', () => {
     expect(new Set(ecsLabels)).toEqual(
       new Set([
         '__meta_ecs_service',
+        '__meta_ecs_tag_service_heapwatch_admin_port',
+        '__meta_ecs_tag_service_heapwatch_admin_path',
         '__meta_ecs_last_status',
         '__meta_ecs_ip_address',
         '__meta_ecs_task_arn',
@@ -54,8 +57,9 @@ describe('renderScrapeConfig', () => {
     );
   });
 
-  it('refuses to render a configuration that scrapes nothing', () => {
-    expect(() => render([])).toThrow(/targets: no service to scrape. Call heapwatch.watch\(service\)/);
+  it('finds watched services by the tags the collector reads too', () => {
+    expect([WATCH_TAGS.adminPort, WATCH_TAGS.adminPath]).toEqual([ADMIN_PORT_TAG, ADMIN_PATH_TAG]);
+    expect(serviceTagLabel('heapwatch:admin-port')).toBe('__meta_ecs_tag_service_heapwatch_admin_port');
   });
 });
 
@@ -71,8 +75,15 @@ function withStaticEcsTargets(config: string, tasks: Array<Record<string, string
   return stringify(parsed);
 }
 
-function ecsTask(service: string, taskId: string, lastStatus = 'RUNNING'): Record<string, string> {
+/** A task's meta labels; `tags` are its service's tags (a watched service has the admin port tag). */
+function ecsTask(
+  service: string,
+  taskId: string,
+  tags: Record<string, string> = {},
+  lastStatus = 'RUNNING',
+): Record<string, string> {
   return {
+    ...Object.fromEntries(Object.entries(tags).map(([key, value]) => [serviceTagLabel(key), value])),
     __meta_ecs_cluster: 'prod',
     __meta_ecs_service: service,
     __meta_ecs_task_arn: `arn:aws:ecs:eu-west-1:111122223333:task/prod/${taskId}`,
@@ -112,26 +123,27 @@ describe('renderScrapeConfig with a real Prometheus (2.42, ECS discovery replace
     for (let index = 0; index < 2; index++) {
       agents.push(
         createServer((request, response) => {
-          response.writeHead(request.url === '/metrics' ? 200 : 404, { 'Content-Type': 'text/plain; version=0.0.4' });
+          const metricsPath = index === 0 ? '/metrics' : '/_heapwatch/metrics';
+          response.writeHead(request.url === metricsPath ? 200 : 404, { 'Content-Type': 'text/plain; version=0.0.4' });
           response.end('heapwatch_heap_size_limit_bytes 4345298944\n');
         }),
       );
     }
     ports = { web: await listen(agents[0]), worker: await listen(agents[1]) };
-    const config = render([
-      { serviceName: 'web', adminPort: ports.web },
-      { serviceName: 'worker', adminPort: ports.worker },
-    ]);
+    const config = render();
     const file = path.join(dir, 'prometheus.yml');
     writeFileSync(
       file,
       withStaticEcsTargets(
         config,
         [
-          ecsTask('web', 'aaaa1111'),
-          ecsTask('worker', 'bbbb2222'),
-          ecsTask('unwatched', 'cccc3333'),
-          ecsTask('web', 'dddd4444', 'PROVISIONING'),
+          ecsTask('web', 'aaaa1111', { [WATCH_TAGS.adminPort]: String(ports.web) }),
+          ecsTask('worker', 'bbbb2222', {
+            [WATCH_TAGS.adminPort]: String(ports.worker),
+            [WATCH_TAGS.adminPath]: '/_heapwatch',
+          }),
+          ecsTask('unwatched', 'cccc3333', { team: 'payments' }),
+          ecsTask('web', 'dddd4444', { [WATCH_TAGS.adminPort]: String(ports.web) }, 'PROVISIONING'),
         ],
         '1s',
       ),
@@ -172,7 +184,7 @@ describe('renderScrapeConfig with a real Prometheus (2.42, ECS discovery replace
     throw new Error('Prometheus did not scrape the loopback agents within 20 s');
   }
 
-  it('keeps only running tasks of watched services, on their admin ports, labelled task_id, service and cluster', async () => {
+  it('keeps only running tasks of tagged services, on their tagged admin port and path, labelled task_id, service and cluster', async () => {
     // Assess
     const targets = await activeTargets();
     const summary = targets
@@ -195,7 +207,7 @@ describe('renderScrapeConfig with a real Prometheus (2.42, ECS discovery replace
         job: 'heapwatch',
       },
       {
-        url: `http://127.0.0.1:${ports.worker}/metrics`,
+        url: `http://127.0.0.1:${ports.worker}/_heapwatch/metrics`,
         task_id: 'bbbb2222',
         service: 'worker',
         cluster: 'prod',
@@ -209,7 +221,9 @@ describe('renderScrapeConfig with a real Prometheus (2.42, ECS discovery replace
     const parsed = parse(render());
     const job = parsed.scrape_configs[0] as ScrapeJob;
     delete job.aws_sd_configs;
-    job.static_configs = [{ targets: ['127.0.0.1:9464'], labels: ecsTask('web', 'aaaa1111') }];
+    job.static_configs = [
+      { targets: ['127.0.0.1:9464'], labels: ecsTask('web', 'aaaa1111', { [WATCH_TAGS.adminPort]: '9464' }) },
+    ];
     const file = path.join(dir, 'promtool.yml');
     writeFileSync(file, stringify(parsed));
     expect(() => execFileSync('promtool', ['check', 'config', file], { stdio: 'pipe' })).not.toThrow();

@@ -1,0 +1,2 @@
+export * from './key-grants';
+export * from './statement-text';
