@@ -37,7 +37,7 @@ export async function adminEndpointOf(ecs: ECSClient, cluster: string, service: 
     throw new Error(`service ${service}: tag ${ADMIN_PORT_TAG}=${JSON.stringify(port)} is not a port: use e.g. 9464`);
   }
   const adminPath = tags.get(ADMIN_PATH_TAG) ?? '';
-  if (adminPath !== '' && !/^(\/[A-Za-z0-9._~-]+)+$/.test(adminPath)) {
+  if (adminPath !== '' && !/^(\/[A-Za-z0-9._-]+)+$/.test(adminPath)) {
     throw new Error(
       `service ${service}: tag ${ADMIN_PATH_TAG}=${JSON.stringify(adminPath)} is not a path prefix: use '' or e.g. /_heapwatch`,
     );

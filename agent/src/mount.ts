@@ -59,7 +59,10 @@ function koaStyle(listener: AdminRequestListener): KoaLikeMiddleware {
  * so a hostname would fail every capture on Fargate. Requests that arrive meanwhile wait for it.
  */
 function endpointsListener(options: AdminHandlerOptions): AdminRequestListener {
-  if (options.taskId !== undefined) return createAdminEndpoints(options).listener;
+  // An explicit id is used (and checked) at once: a bad one throws here, at mount time, not later inside a request.
+  const taskId = options.taskId ?? (process.env.HEAPWATCH_TASK_ID?.trim() || undefined);
+  if (taskId !== undefined) return createAdminEndpoints({ ...options, taskId }).listener;
+  // The metadata lookup never rejects: it falls back to the hostname.
   const ready = resolveTaskId(process.env, { logger: options.logger }).then(
     (taskId) => createAdminEndpoints({ ...options, taskId }).listener,
   );
@@ -67,8 +70,9 @@ function endpointsListener(options: AdminHandlerOptions): AdminRequestListener {
 }
 
 /**
- * The admin endpoints for an app that cannot open a second port, usable by Express and Koa alike:
- * `app.use(createAdminRequestHandler({ pathPrefix: '/_heapwatch', ... }))`. Logs a warning on every mount.
+ * The admin endpoints as a request handler, usable by Express and Koa alike, e.g. to serve them from a second
+ * `http.createServer` on the admin port, or `app.use(...)` in an app whose load balancer blocks the prefix. Logs a
+ * warning on every mount.
  * `pathPrefix` defaults to HEAPWATCH_ADMIN_PATH (what `watch(service, { adminPath })` sets).
  */
 export function createAdminRequestHandler(options: AdminHandlerOptions = {}): AdminRequestHandler {

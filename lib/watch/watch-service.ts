@@ -51,7 +51,8 @@ export interface WatchOptions extends WatchOwnershipOptions {
   readonly adminPath?: string;
 }
 
-const ADMIN_PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
+/** Path segments of characters an ECS tag value takes. */
+const ADMIN_PATH = /^(\/[A-Za-z0-9._-]+)+$/;
 const watchedServices = new WeakSet<ecs.FargateService>();
 
 /**
@@ -95,16 +96,7 @@ export function watchService(service: ecs.FargateService, target: WatchTarget, o
     backstopAlarm: options.backstopAlarm,
   });
 
-  service.connections.allowFrom(
-    new ec2.Connections({ securityGroups: [target.scraperSecurityGroup] }),
-    ec2.Port.tcp(adminPort),
-    'heapwatch scraper to admin port',
-  );
-  service.connections.allowFrom(
-    new ec2.Connections({ securityGroups: [target.collectorSecurityGroup] }),
-    ec2.Port.tcp(adminPort),
-    'heapwatch collector to admin port',
-  );
+  openAdminPort(service, target, adminPort);
   service.node.addValidation({
     validate: () =>
       loadBalancedPorts(service).includes(adminPort)
@@ -129,4 +121,35 @@ function assertSameCluster(service: ecs.FargateService, target: WatchTarget): vo
       `service: '${service.node.path}' runs in cluster '${serviceCluster}', but this Heapwatch watches cluster '${clusterName}'. Create one Heapwatch per cluster and call watch() on the one for the service's cluster.`,
     );
   }
+}
+
+/**
+ * Opens the admin port to the scraper and the collector only. The rules are resources of the service's stack, also
+ * when the service's security group is defined elsewhere (e.g. a network stack): rules placed beside the group
+ * would make that stack depend on the Heapwatch's, which depends on it.
+ */
+function openAdminPort(service: ecs.FargateService, target: WatchTarget, adminPort: number): void {
+  const port = { ipProtocol: 'tcp', fromPort: adminPort, toPort: adminPort };
+  service.connections.securityGroups.forEach((group, index) => {
+    const suffix = index === 0 ? '' : String(index + 1);
+    new ec2.CfnSecurityGroupIngress(service, `HeapwatchScraperIngress${suffix}`, {
+      ...port,
+      groupId: group.securityGroupId,
+      sourceSecurityGroupId: target.scraperSecurityGroup.securityGroupId,
+      description: 'heapwatch scraper to admin port',
+    });
+    new ec2.CfnSecurityGroupIngress(service, `HeapwatchCollectorIngress${suffix}`, {
+      ...port,
+      groupId: group.securityGroupId,
+      sourceSecurityGroupId: target.collectorSecurityGroup.securityGroupId,
+      description: 'heapwatch collector to admin port',
+    });
+    // The collector's group allows no outbound traffic but what it is given.
+    new ec2.CfnSecurityGroupEgress(service, `HeapwatchCollectorEgress${suffix}`, {
+      ...port,
+      groupId: target.collectorSecurityGroup.securityGroupId,
+      destinationSecurityGroupId: group.securityGroupId,
+      description: 'heapwatch collector to admin port',
+    });
+  });
 }

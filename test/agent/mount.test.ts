@@ -97,6 +97,19 @@ describe('admin endpoints mounted in an existing app', () => {
     }
   });
 
+  it('refuses a bad HEAPWATCH_TASK_ID when mounted, instead of failing later inside a request', () => {
+    const saved = process.env.HEAPWATCH_TASK_ID;
+    process.env.HEAPWATCH_TASK_ID = 'bad:id';
+    try {
+      expect(() => createAdminRequestHandler({ logger: { info: () => undefined, warn: () => undefined } })).toThrow(
+        /task id "bad:id" is invalid/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.HEAPWATCH_TASK_ID;
+      else process.env.HEAPWATCH_TASK_ID = saved;
+    }
+  });
+
   it('answers 404 itself when used without next()', async () => {
     const handler = createAdminRequestHandler({ logger: { info: () => undefined, warn: () => undefined } });
     server = createServer((req, res) => handler(req, res));

@@ -70,12 +70,22 @@ describe('watch() across the stacks of one app', () => {
         }),
       ],
     });
-    // The collector's outbound rule to the service lives beside the service, on the collector's imported group.
+    // The admin port is open to the scraper and the collector only; the collector's outbound rule to the service lives
+    // beside the service too.
+    const fromMonitoring = { 'Fn::GetStackOutput': Match.objectLike({ StackName: 'Monitoring' }) };
     jobs.resourceCountIs('AWS::EC2::SecurityGroupIngress', 2);
-    jobs.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+    jobs.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       FromPort: 9500,
-      GroupId: { 'Fn::GetStackOutput': Match.objectLike({ StackName: 'Monitoring' }) },
+      ToPort: 9500,
+      Description: 'heapwatch scraper to admin port',
+      SourceSecurityGroupId: fromMonitoring,
     });
+    jobs.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 9500,
+      Description: 'heapwatch collector to admin port',
+      SourceSecurityGroupId: fromMonitoring,
+    });
+    jobs.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { FromPort: 9500, GroupId: fromMonitoring });
     jobs.resourceCountIs('AWS::CloudWatch::Alarm', 1);
     Template.fromStack(shop).hasResourceProperties('AWS::ECS::Service', {
       Tags: Match.arrayWith([{ Key: 'heapwatch:admin-port', Value: '9464' }]),
@@ -83,6 +93,30 @@ describe('watch() across the stacks of one app', () => {
     // Nothing in the monitoring stack names a service.
     const monitoringTemplate = JSON.stringify(Template.fromStack(monitoring).toJSON());
     expect(monitoringTemplate).not.toMatch(/HEAPWATCH_ADMIN_PORTS|Shop|Worker|Jobs/);
+  });
+
+  it('has no cycle when the service’s security group is defined in the network stack', () => {
+    const { app, base, monitoring } = fourStackApp();
+    const group = new ec2.SecurityGroup(base, 'PaymentsGroup', { vpc: base.node.findChild('Vpc') as ec2.Vpc });
+    const payments = new Stack(app, 'Payments', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const taskDefinition = new ecs.FargateTaskDefinition(payments, 'Task', { memoryLimitMiB: 1024, cpu: 512 });
+    taskDefinition.addContainer('app', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/node:22-alpine'),
+    });
+    const cluster = base.node.findChild('Cluster') as ecs.Cluster;
+    const service = new ecs.FargateService(payments, 'Service', {
+      cluster,
+      taskDefinition,
+      securityGroups: [group],
+      minHealthyPercent: 100,
+    });
+    const heapwatch = monitoring.node.findChild('Heapwatch') as Heapwatch;
+    heapwatch.watch(service);
+
+    expect(() => app.synth()).not.toThrow();
+    expect(dependencyNames(base)).toEqual([]);
+    expect(dependencyNames(payments)).toEqual(['Base', 'Monitoring']);
+    Template.fromStack(payments).resourceCountIs('AWS::EC2::SecurityGroupIngress', 2);
   });
 
   it('adds no cdk-nag finding to the service stacks but ECS2 (plain environment: the public keys, the admin port)', () => {
