@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import {
   generateSigningKeyPair,
   parsePrivateKey,
@@ -48,10 +48,7 @@ describe('signing keys', () => {
     }
     expect(() => parsePublicKey(spki(littleEndian(p + 1n)))).toThrow(/not canonically encoded/);
 
-    // The identity key really would accept a forgery: R = the base point, S = 1 verifies for any message.
-    const basePoint = littleEndian(46316835694926478169428394003475163141307993866256225615783033603165251855960n);
-    const forged = Buffer.concat([basePoint, littleEndian(1n)]);
-    const identityKey = createPublicKey({ key: Buffer.from(spki(identity), 'base64'), format: 'der', type: 'spki' });
-    expect(verify(null, Buffer.from('any message'), identityKey, forged)).toBe(true);
+    // Whether a forgery under such a key verifies depends on the OpenSSL that Node links: the identity key accepts
+    // R = base point, S = 1 for any message on Node 20 and 22, Node 24 refuses it. The agent does not depend on it.
   });
 });
