@@ -43,6 +43,12 @@ function isPrivateKey(bytes: Buffer): boolean {
   }
 }
 
+function assertEd25519(key: KeyObject, name: string): void {
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new Error(`${name} is a ${key.asymmetricKeyType} key; heapwatch tokens use Ed25519 (${KEYGEN_HINT})`);
+  }
+}
+
 /** Throws a message naming `name` unless `text` is an Ed25519 public key (base64 DER SPKI). */
 export function parsePublicKey(text: string, name = 'HEAPWATCH_PUBLIC_KEYS'): KeyObject {
   const bytes = der(text, name, 'an Ed25519 public key in DER SPKI encoding');
@@ -57,9 +63,7 @@ export function parsePublicKey(text: string, name = 'HEAPWATCH_PUBLIC_KEYS'): Ke
   } catch {
     throw new Error(`${name} is not a DER SPKI public key (${KEYGEN_HINT})`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') {
-    throw new Error(`${name} is a ${key.asymmetricKeyType} key; heapwatch tokens use Ed25519 (${KEYGEN_HINT})`);
-  }
+  assertEd25519(key, name);
   const weakness = weakPublicKeyReason(key);
   if (weakness !== undefined)
     throw new Error(`${name} is not a usable Ed25519 public key: ${weakness} (${KEYGEN_HINT})`);
@@ -89,9 +93,7 @@ export function parsePrivateKey(text: string, name = 'HEAPWATCH_PRIVATE_KEY'): K
   } catch {
     throw new Error(`${name} is not a DER PKCS8 private key (${KEYGEN_HINT})`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') {
-    throw new Error(`${name} is a ${key.asymmetricKeyType} key; heapwatch tokens use Ed25519 (${KEYGEN_HINT})`);
-  }
+  assertEd25519(key, name);
   return key;
 }
 
