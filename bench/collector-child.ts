@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { captureToS3, DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE } from '../collector/capture-to-s3';
+import { captureToS3 } from '../collector/capture-to-s3';
+import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE } from '../collector/s3-put';
 import { staticSigningKeySource } from '../collector/signing-key-source';
 
 export const BENCH_TASK_ID = 'bench0000000000000000000000000000';

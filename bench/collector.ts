@@ -26,8 +26,8 @@ import { pipeline } from 'node:stream/promises';
 import { generateSigningKeyPair, NonceCache, parsePublicKey, verifyToken } from '@heapwatch/agent/protocol';
 import { build } from 'esbuild';
 import S3rver from 's3rver';
+import { LoopbackS3Server } from '../test/support/loopback-s3/loopback-s3-server';
 import { pinProcess, planCores } from './agent/pinning';
-import { S3Sink } from './collector/s3-sink';
 import { parseSize, sizeArgument } from './collector/size';
 import { type ChildResult, BENCH_TASK_ID as TASK_ID } from './collector-child';
 
@@ -236,7 +236,7 @@ async function serveS3(role: string): Promise<void> {
   if (role === 's3-sink') {
     const tls = { key: readFileSync(join(TLS_DIR, 'loopback.key')), cert: readFileSync(join(TLS_DIR, 'loopback.crt')) };
     const keepBytes = process.env.BENCH_SINK_KEEP === '1';
-    const { port } = await new S3Sink({ directory, bucket: BUCKET, keepBytes, tls }).listen();
+    const { port } = await new LoopbackS3Server({ directory, bucket: BUCKET, keepBytes, tls }).listen();
     process.stdout.write(`${port}\n`);
     return;
   }

@@ -1,28 +1,25 @@
-import { DeleteObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import { DeleteObjectCommand, HeadObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { type CaptureKind, captureKey, taskPrefix } from '@heapwatch/agent/protocol';
 import { CaptureError, errorMessage } from './capture-error';
 import { type OpenSnapshotOptions, openSnapshot } from './open-snapshot';
+import { MAX_SINGLE_PUT_BYTES, type PartOptions, putInParts, putWhole, type S3PutRequest } from './s3-put';
 import { DEFAULT_RESPONSE_MS, type SnapshotTimeouts } from './snapshot-request';
-import { signPartsWithoutPayloadHash } from './unsigned-part-payload';
 import { type CaptureProgress, VerifyingStream } from './verifying-stream';
 
-export interface CaptureToS3Options extends OpenSnapshotOptions {
+export interface CaptureToS3Options extends OpenSnapshotOptions, PartOptions {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly cluster: string;
   readonly service: string;
   /**
-   * S3 multipart part size; memory use is about (queueSize + 1) × partSize whatever the snapshot size.
-   * @default 5 MiB (S3's minimum), more only for snapshots beyond 9,500 parts (~46 GiB)
+   * Captures up to this size go up in one PutObject that S3 verifies against the agent's sha256; bigger ones go
+   * multipart, hashed here.
+   * @default 5 GiB, S3's largest PutObject
    */
-  readonly partSizeBytes?: number;
-  /** Parts uploaded at once; with 1, the next part is read once the current one is stored. @default 1 */
-  readonly queueSize?: number;
+  readonly singlePutLimitBytes?: number;
   /** @default the system clock */
   readonly now?: () => Date;
   readonly onProgress?: (progress: CaptureProgress) => void;
-  /** Give up (and abort the upload) at this time, in epoch ms — e.g. before the Lambda times out. @default none */
   readonly deadline?: number;
 }
 
@@ -38,19 +35,10 @@ export interface StoredCapture {
 }
 
 /**
- * Measured by bench:collector over HTTPS at 2 GiB: 5 MiB × 1 in flight peaked at 130–131 MiB RSS, 5 MiB × 2 at
- * 147–148 MiB and 8 MiB × 2 at ~159 MiB (TLS holds each part's encrypted copy while it is sent), all at the same
- * throughput within the noise, because the collector's CPU, not the wait for S3, is the limit there.
- */
-export const DEFAULT_PART_SIZE = 5 * 1024 * 1024;
-/** S3 allows 10,000 parts; a little room is kept. */
-const MAX_PARTS = 9_500;
-export const DEFAULT_QUEUE_SIZE = 1;
-
-/**
  * Captures one snapshot (or heap profile, `kind`) of one task and streams it straight into S3 (never all in memory,
- * never on disk). The object exists only when every byte matched the agent's sha256; on any failure the multipart
- * upload is aborted.
+ * never on disk). The object exists only when every byte matched the agent's sha256: up to `singlePutLimitBytes`, S3
+ * itself checks it (`ChecksumSHA256` on one PutObject); beyond, the collector hashes the body of a multipart upload,
+ * which is aborted on any failure.
  */
 export async function captureToS3(options: CaptureToS3Options): Promise<StoredCapture> {
   const { taskId, bucket } = options;
@@ -59,10 +47,13 @@ export async function captureToS3(options: CaptureToS3Options): Promise<StoredCa
   const capturedAt = (options.now ?? (() => new Date()))();
   const kind = options.kind ?? 'heapsnapshot';
   const key = captureKey(options.cluster, options.service, taskId, capturedAt, kind);
-  const verifier = new VerifyingStream(taskId, opened.sha256, opened.bytes, options.onProgress);
+  const whole = opened.bytes <= (options.singlePutLimitBytes ?? MAX_SINGLE_PUT_BYTES);
+  const verifier = new VerifyingStream(taskId, opened.sha256, opened.bytes, options.onProgress, !whole);
+  const abort = new AbortController();
   let streamError: unknown;
   verifier.on('error', (error) => {
     streamError ??= error;
+    abort.abort(error);
   });
   opened.body.on('error', (error) => {
     streamError ??=
@@ -91,42 +82,42 @@ export async function captureToS3(options: CaptureToS3Options): Promise<StoredCa
             ),
           Math.max(0, options.deadline - Date.now()),
         );
-
-  signPartsWithoutPayloadHash(options.s3);
-  const upload = new Upload({
-    client: options.s3,
-    params: {
-      Bucket: bucket,
-      Key: key,
-      Body: verifier,
-      ContentLength: opened.bytes,
-      ContentType: 'application/json',
-      Metadata: {
-        'task-id': taskId,
-        size: String(opened.bytes),
-        sha256: opened.sha256,
-        'captured-at': capturedAt.toISOString(),
-      },
+  const request: S3PutRequest = {
+    s3: options.s3,
+    bucket,
+    key,
+    body: verifier,
+    bytes: opened.bytes,
+    metadata: {
+      'task-id': taskId,
+      size: String(opened.bytes),
+      sha256: opened.sha256,
+      'captured-at': capturedAt.toISOString(),
     },
-    partSize: options.partSizeBytes ?? Math.max(DEFAULT_PART_SIZE, Math.ceil(opened.bytes / MAX_PARTS)),
-    queueSize: options.queueSize ?? DEFAULT_QUEUE_SIZE,
-    leavePartsOnError: false,
-  });
+  };
   try {
-    await upload.done();
+    if (whole) await putWhole(request, opened.sha256, abort.signal);
+    else await putInParts(request, options);
   } catch (error) {
-    clearTimeout(deadlineTimer);
     opened.body.destroy();
     if (streamError instanceof CaptureError) throw streamError;
+    if (error instanceof S3ServiceException && error.name === 'BadDigest')
+      throw new CaptureError(
+        taskId,
+        'checksum-mismatch',
+        `the capture arrived corrupted: S3 refused it (BadDigest), its sha256 differs from X-Heapwatch-Sha256 ${opened.sha256}; nothing was stored`,
+        { cause: error },
+      );
     throw new CaptureError(
       taskId,
       'upload-failed',
       `storing s3://${bucket}/${key} failed: ${errorMessage(streamError ?? error)}`,
       { cause: streamError ?? error },
     );
+  } finally {
+    clearTimeout(deadlineTimer);
   }
-  clearTimeout(deadlineTimer);
-  await assertStoredIntact(options, key, opened.bytes, opened.sha256, verifier.sha256);
+  await assertStoredIntact(options, key, opened.bytes, opened.sha256, whole ? opened.sha256 : verifier.sha256);
   return {
     kind,
     bucket,
@@ -145,7 +136,10 @@ function withinDeadline(options: CaptureToS3Options): SnapshotTimeouts | undefin
   return { ...options.timeouts, responseMs: Math.min(options.timeouts?.responseMs ?? DEFAULT_RESPONSE_MS, left) };
 }
 
-/** Defence in depth: whatever S3 ended up holding must be what was verified, else it is deleted. */
+/**
+ * Defence in depth: whatever S3 ended up holding must be what was verified (its length, and its SHA-256 where S3
+ * keeps one), else it is deleted.
+ */
 async function assertStoredIntact(
   options: CaptureToS3Options,
   key: string,
@@ -153,13 +147,18 @@ async function assertStoredIntact(
   announcedSha256: string,
   computedSha256: string | undefined,
 ): Promise<void> {
-  const head = await options.s3.send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }));
+  const head = await options.s3.send(
+    new HeadObjectCommand({ Bucket: options.bucket, Key: key, ChecksumMode: 'ENABLED' }),
+  );
+  const announcedBase64 = Buffer.from(announcedSha256, 'hex').toString('base64');
   const problem =
     computedSha256 !== announcedSha256
       ? `sha256 ${computedSha256} differs from X-Heapwatch-Sha256 ${announcedSha256}`
       : head.ContentLength !== bytes
         ? `S3 holds ${head.ContentLength} bytes, the agent sent ${bytes}`
-        : undefined;
+        : head.ChecksumSHA256 !== undefined && head.ChecksumSHA256 !== announcedBase64
+          ? `S3 holds an object whose SHA-256 is ${head.ChecksumSHA256}, the agent announced ${announcedBase64}`
+          : undefined;
   if (problem === undefined) return;
   await options.s3.send(new DeleteObjectCommand({ Bucket: options.bucket, Key: key }));
   throw new CaptureError(options.taskId, 'checksum-mismatch', `${problem}; s3://${options.bucket}/${key} was deleted`);

@@ -25,6 +25,11 @@ export interface OpenSnapshotOptions {
   readonly maxBusyWaitMs?: number;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Give up at this time, in epoch ms — e.g. before the Lambda times out: the wait for a busy agent ends before it,
+   * and captureToS3 aborts a transfer still running at it. @default none
+   */
+  readonly deadline?: number;
 }
 
 /** A 200 answer whose body is the capture, with what the agent promised about it. */
@@ -75,11 +80,17 @@ export async function openSnapshot(options: OpenSnapshotOptions): Promise<OpenSn
     }
     if (status === 409) {
       const waitMs = retryAfterMs(response.headers['retry-after']) ?? DEFAULT_RETRY_AFTER_MS;
-      if (busyWaitedMs + waitMs > maxBusyWaitMs) {
+      const limit =
+        busyWaitedMs + waitMs > maxBusyWaitMs
+          ? `limit ${maxBusyWaitMs / 1000} s`
+          : options.deadline !== undefined && Date.now() + waitMs >= options.deadline
+            ? `the next try would come after the deadline ${new Date(options.deadline).toISOString()}`
+            : undefined;
+      if (limit !== undefined) {
         throw new CaptureError(
           options.taskId,
           'busy',
-          `another capture kept the agent busy for ${Math.round(busyWaitedMs / 1000)} s (limit ${maxBusyWaitMs / 1000} s): try again when it is done`,
+          `another capture kept the agent busy for ${Math.round(busyWaitedMs / 1000)} s (${limit}): try again when it is done`,
         );
       }
       await sleep(waitMs);

@@ -8,11 +8,12 @@ export interface CaptureProgress {
 }
 
 /**
- * Passes the snapshot through while hashing and counting it, and fails at the end — before the sink commits anything —
- * when the bytes are not the ones the agent announced (`Content-Length`, `X-Heapwatch-Sha256`).
+ * Passes the snapshot through while counting (and, with `checkSha256`, hashing) it, and fails at the end — before the
+ * sink commits anything — when the bytes are not the ones the agent announced (`Content-Length`, `X-Heapwatch-Sha256`).
+ * Without `checkSha256` the sink verifies the hash itself (S3's `ChecksumSHA256`).
  */
 export class VerifyingStream extends Transform {
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash?: Hash;
   private count = 0;
   private digest?: string;
 
@@ -21,21 +22,23 @@ export class VerifyingStream extends Transform {
     private readonly expectedSha256: string,
     private readonly expectedBytes: number,
     private readonly onProgress?: (progress: CaptureProgress) => void,
+    checkSha256 = true,
   ) {
     super();
+    if (checkSha256) this.hash = createHash('sha256');
   }
 
   get bytes(): number {
     return this.count;
   }
 
-  /** The sha256 of everything that passed, once the stream has ended. */
+  /** The sha256 of everything that passed, once the stream has ended (with `checkSha256`). */
   get sha256(): string | undefined {
     return this.digest;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.count += chunk.length;
     if (this.count > this.expectedBytes) {
       callback(this.mismatch(`more bytes than the announced Content-Length ${this.expectedBytes}`));
@@ -46,10 +49,10 @@ export class VerifyingStream extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    this.digest = this.hash.digest('hex');
+    this.digest = this.hash?.digest('hex');
     if (this.count !== this.expectedBytes) {
       callback(this.mismatch(`received ${this.count} of ${this.expectedBytes} bytes`));
-    } else if (this.digest !== this.expectedSha256) {
+    } else if (this.hash !== undefined && this.digest !== this.expectedSha256) {
       callback(this.mismatch(`sha256 ${this.digest} differs from X-Heapwatch-Sha256 ${this.expectedSha256}`));
     } else {
       callback();

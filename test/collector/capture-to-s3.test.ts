@@ -39,12 +39,19 @@ describe('captureToS3', () => {
   });
 
   test('streams a verified snapshot into S3 under the task prefix with task, size and sha256 metadata', async () => {
+    // Prepare
+    const commandsBefore = s3.sentCommands.length;
+
     // Act
     const stored = await captureToS3({ ...baseOptions(), now: () => new Date('2026-11-27T01:02:03.456Z') });
 
-    // Assess
+    // Assess: one PutObject that S3 checked against the agent's sha256
     expect(stored.key).toBe(`prod/web/${TASK_ID}/2026-11-27T01-02-03.456Z.heapsnapshot`);
-    const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: stored.key }));
+    expect(s3.sentCommands.slice(commandsBefore)).toEqual(['PutObjectCommand', 'HeadObjectCommand']);
+    const head = await s3.client.send(
+      new HeadObjectCommand({ Bucket: s3.bucket, Key: stored.key, ChecksumMode: 'ENABLED' }),
+    );
+    expect(head.ChecksumSHA256).toBe(Buffer.from(stored.sha256, 'hex').toString('base64'));
     expect(head.Metadata).toMatchObject({ 'task-id': TASK_ID, size: String(stored.bytes), sha256: stored.sha256 });
     const body = await (
       await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: stored.key }))
@@ -130,7 +137,7 @@ describe('captureToS3', () => {
     }
   });
 
-  test('fails on a sha256 mismatch (corrupted body) and leaves no object', async () => {
+  test('a flipped byte stores nothing: S3 refuses the PutObject against the agent’s sha256 (BadDigest)', async () => {
     // Prepare
     const proxy = await startFaultyProxy(agent.url, { flipByteAt: 1000 });
     try {
@@ -139,8 +146,61 @@ describe('captureToS3', () => {
 
       // Assess
       await expect(capture).rejects.toMatchObject({ taskId: TASK_ID, reason: 'checksum-mismatch' });
-      await expect(capture).rejects.toThrow(/differs from X-Heapwatch-Sha256/);
+      await expect(capture).rejects.toThrow(/S3 refused it \(BadDigest\), its sha256 differs from X-Heapwatch-Sha256/);
+      expect(s3.refused).toContainEqual(
+        expect.objectContaining({ code: 'BadDigest', method: 'PUT', key: expect.stringMatching(/^prod\/corrupted\//) }),
+      );
       expect(await s3.listKeys('prod/corrupted/')).toEqual([]);
+    } finally {
+      proxy.server.close();
+    }
+  });
+
+  test('a flipped byte in a capture too big for one PutObject fails the multipart upload, which is aborted', async () => {
+    // Prepare: a limit below the snapshot's size sends it multipart, as a snapshot over 5 GiB is
+    const proxy = await startFaultyProxy(agent.url, { flipByteAt: 1000 });
+    const commandsBefore = s3.sentCommands.length;
+    try {
+      // Act
+      const capture = captureToS3({
+        ...baseOptions(),
+        url: proxy.url,
+        service: 'corrupted-parts',
+        singlePutLimitBytes: MiB,
+      });
+
+      // Assess
+      await expect(capture).rejects.toMatchObject({ taskId: TASK_ID, reason: 'checksum-mismatch' });
+      await expect(capture).rejects.toThrow(/arrived corrupted \(sha256 [0-9a-f]{64} differs from X-Heapwatch-Sha256/);
+      const commands = s3.sentCommands.slice(commandsBefore);
+      expect(commands).toContain('CreateMultipartUploadCommand');
+      expect(commands).toContain('AbortMultipartUploadCommand');
+      expect(commands).not.toContain('CompleteMultipartUploadCommand');
+      expect(await s3.listKeys('prod/corrupted-parts/')).toEqual([]);
+    } finally {
+      proxy.server.close();
+    }
+  });
+
+  test('stops waiting for a busy agent before the deadline, and says so', async () => {
+    // Prepare: an agent that stays busy (409, Retry-After: 1) past the deadline
+    const proxy = await startFaultyProxy(agent.url, { busySnapshotRequests: 1_000 });
+    const deadline = Date.now() + 2_500;
+    const sleeps: { readonly from: number; readonly ms: number }[] = [];
+    const sleep = async (ms: number) => {
+      sleeps.push({ from: Date.now(), ms });
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    };
+    try {
+      // Act
+      const capture = captureToS3({ ...baseOptions(), url: proxy.url, service: 'busy-deadline', sleep, deadline });
+
+      // Assess: it never slept into the deadline, and it failed as busy, not as a Lambda timeout would
+      await expect(capture).rejects.toMatchObject({ taskId: TASK_ID, reason: 'busy' });
+      await expect(capture).rejects.toThrow(/the next try would come after the deadline/);
+      expect(sleeps.length).toBeGreaterThanOrEqual(1);
+      for (const { from, ms } of sleeps) expect(from + ms).toBeLessThan(deadline);
+      expect(await s3.listKeys('prod/busy-deadline/')).toEqual([]);
     } finally {
       proxy.server.close();
     }
@@ -225,6 +285,36 @@ describe('captureToS3', () => {
     }
   });
 
+  test('aborts the PutObject and stores nothing when the agent process dies mid-transfer', async () => {
+    // Prepare: a bigger heap, so the snapshot outlasts the socket buffers
+    const dyingTaskId = 'dying-task';
+    const dying = await startAgentProcess({ taskId: dyingTaskId, ballastMiB: 10 });
+    let killed = false;
+    try {
+      // Act
+      const capture = captureToS3({
+        ...baseOptions(),
+        taskId: dyingTaskId,
+        url: dying.url,
+        service: 'dying-whole',
+        onProgress: ({ bytes }) => {
+          if (bytes > 11 * MiB && !killed) {
+            killed = true;
+            void dying.kill();
+          }
+        },
+      });
+
+      // Assess
+      await expect(capture).rejects.toMatchObject({ taskId: dyingTaskId, reason: 'interrupted' });
+      await expect(capture).rejects.toThrow(/task dying-task: the transfer broke after \d+ of \d+ bytes/);
+      expect(killed).toBe(true);
+      expect(await s3.listKeys('prod/dying-whole/')).toEqual([]);
+    } finally {
+      await dying.kill();
+    }
+  });
+
   test('aborts the multipart upload and stores nothing when the agent process dies mid-transfer', async () => {
     // Prepare: a bigger heap, so the snapshot outlasts the socket buffers
     const dyingTaskId = 'dying-task';
@@ -238,6 +328,7 @@ describe('captureToS3', () => {
         taskId: dyingTaskId,
         url: dying.url,
         service: 'dying',
+        singlePutLimitBytes: MiB,
         partSizeBytes: 5 * MiB,
         onProgress: ({ bytes }) => {
           if (bytes > 11 * MiB && !killed) {

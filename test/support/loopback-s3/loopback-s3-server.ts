@@ -1,29 +1,21 @@
 /**
- * A minimal S3-compatible multipart sink for bench:collector only: the few path-style calls the collector's capture
- * path makes, nothing else, over HTTP or HTTPS. Every part's size is checked against Content-Length and its CRC32
- * against the SDK's x-amz-checksum-crc32 when sent; the part is then written to its own file on disk, or, with
- * `keepBytes: false`, dropped (S3's storage does not run on the collector's machine; this one has 2 cores).
- * CompleteMultipartUpload checks the part list and ETags and records the object as its parts without copying them, as
- * S3 does — s3rver instead re-reads and rewrites every byte, which made it, not the collector, the benchmark's limit.
- * No authentication (signatures are not verified), no GET, no listing, no versioning.
+ * A small S3-compatible server on 127.0.0.1 for tests and bench:collector: the path-style calls heapwatch makes, over
+ * HTTP or HTTPS. It checks what S3 checks before it stores anything: Content-Length, and the CRC32 and SHA-256 that
+ * the client sends (`x-amz-checksum-crc32`, `x-amz-checksum-sha256`, 400 BadDigest on a mismatch). A put or a part is
+ * stored only once every check passed, and is served from the moment it is answered.
+ * CompleteMultipartUpload checks the part list and ETags and records the object as its parts without copying them,
+ * as S3 does. With `keepBytes: false` bodies are checked and dropped (bench:collector: S3's storage does not run on
+ * the collector's machine). Signatures are not verified; no versioning, no ranges, no delimiters.
  */
+
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { crc32 } from 'node:zlib';
-
-interface StoredPart {
-  /** Undefined when the sink does not keep bytes. */
-  readonly path?: string;
-  readonly bytes: number;
-  readonly etag: string;
-}
+import { escapeXml, S3Error, sendError, sendXml } from './s3-error';
+import { removeBody, type StoredBody, storeBody } from './stored-body';
 
 interface ObjectHeaders {
   readonly contentType: string;
@@ -33,35 +25,29 @@ interface ObjectHeaders {
 interface PendingUpload extends ObjectHeaders {
   readonly bucket: string;
   readonly key: string;
-  readonly parts: Map<number, StoredPart>;
+  readonly parts: Map<number, StoredBody>;
 }
 
 interface StoredObject extends ObjectHeaders {
   readonly bytes: number;
   readonly etag: string;
-  readonly parts: readonly StoredPart[];
+  readonly parts: readonly StoredBody[];
   readonly lastModified: Date;
+  /** Base64 SHA-256 of the whole object, when it was put in one go with `x-amz-checksum-sha256`. */
+  readonly sha256?: string;
 }
 
-export interface S3SinkOptions {
-  /** Where part files go; the caller removes it. */
+export interface LoopbackS3ServerOptions {
+  /** Where bodies go; the caller removes it. */
   readonly directory: string;
   /** The only bucket that exists. */
   readonly bucket: string;
-  /** Write parts to files (true) or only check and count them. @default true */
+  /** Write bodies to files (true) or only check and count them. @default true */
   readonly keepBytes?: boolean;
   /** Serve HTTPS with this key and certificate. @default plain HTTP */
   readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
-}
-
-class S3Error extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
+  /** Called with the S3 error code of every refused request (e.g. to assert that a put was refused). */
+  readonly onRefused?: (code: string, method: string, key: string) => void;
 }
 
 function objectHeaders(req: IncomingMessage): ObjectHeaders {
@@ -71,89 +57,59 @@ function objectHeaders(req: IncomingMessage): ObjectHeaders {
   return { contentType: req.headers['content-type'] ?? 'binary/octet-stream', metadata };
 }
 
-/** Streams the request body to a file (or nowhere), counting bytes and CRC32 on the way; checks both against the headers. */
-async function storeBody(req: IncomingMessage, path: string | undefined): Promise<StoredPart> {
-  if (req.headers['x-amz-decoded-content-length'] !== undefined)
-    throw new S3Error(501, 'NotImplemented', 'aws-chunked bodies are not supported by this sink: send Content-Length');
-  const expected = Number(req.headers['content-length']);
-  if (!Number.isSafeInteger(expected)) throw new S3Error(411, 'MissingContentLength', 'Content-Length is required');
-  let bytes = 0;
-  let checksum = 0;
-  const count = (chunk: Buffer) => {
-    bytes += chunk.length;
-    checksum = crc32(chunk, checksum);
-  };
-  if (path === undefined) {
-    for await (const chunk of req) count(chunk as Buffer);
-  } else {
-    const counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        count(chunk);
-        done(null, chunk);
-      },
-    });
-    await pipeline(req, counter, createWriteStream(path));
-  }
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(checksum >>> 0);
-  const sentCrc = req.headers['x-amz-checksum-crc32'];
-  if (bytes !== expected)
-    throw new S3Error(400, 'IncompleteBody', `received ${bytes} bytes, Content-Length said ${expected}`);
-  if (typeof sentCrc === 'string' && sentCrc !== crc.toString('base64'))
-    throw new S3Error(400, 'BadDigest', `CRC32 ${crc.toString('base64')} differs from x-amz-checksum-crc32 ${sentCrc}`);
-  return { path, bytes, etag: `"${crc.toString('hex')}${bytes.toString(16)}"` };
-}
-
-async function removePart(part: StoredPart): Promise<void> {
-  if (part.path !== undefined) await rm(part.path, { force: true });
-}
-
 async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function xml(res: ServerResponse, body: string): void {
-  res.writeHead(200, { 'content-type': 'application/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`);
-}
-
-const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-export class S3Sink {
+export class LoopbackS3Server {
   private readonly uploads = new Map<string, PendingUpload>();
   private readonly objects = new Map<string, StoredObject>();
 
-  constructor(private readonly options: S3SinkOptions) {}
+  constructor(private readonly options: LoopbackS3ServerOptions) {}
 
-  async listen(): Promise<{ port: number; close: () => void }> {
+  async listen(): Promise<{ port: number; close: () => Promise<void> }> {
     const listener = (req: IncomingMessage, res: ServerResponse) => {
-      this.handle(req, res).catch((error: unknown) => {
+      let key = '';
+      this.handle(req, res, (parsed) => {
+        key = parsed;
+      }).catch((error: unknown) => {
         const s3Error = error instanceof S3Error ? error : new S3Error(500, 'InternalError', String(error));
+        this.options.onRefused?.(s3Error.code, req.method ?? '', key);
         if (res.headersSent) return void res.destroy();
         req.resume();
-        res
-          .writeHead(s3Error.status, { 'content-type': 'application/xml' })
-          .end(`<Error><Code>${s3Error.code}</Code><Message>${escapeXml(s3Error.message)}</Message></Error>`);
+        sendError(res, s3Error, req.method);
       });
     };
     const { tls } = this.options;
     const server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, listener) : createServer(listener);
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return { port: (server.address() as AddressInfo).port, close: () => server.close() };
+    return {
+      port: (server.address() as AddressInfo).port,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    };
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sink');
-    if (process.env.BENCH_SINK_TRACE) {
+  private async handle(req: IncomingMessage, res: ServerResponse, onKey: (key: string) => void): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://loopback-s3');
+    if (process.env.HEAPWATCH_S3_TRACE) {
       const { authorization: _signature, ...headers } = req.headers;
-      process.stderr.write(`s3-sink: ${req.method} ${url.pathname}${url.search} ${JSON.stringify(headers)}\n`);
+      process.stderr.write(`loopback-s3: ${req.method} ${url.pathname}${url.search} ${JSON.stringify(headers)}\n`);
     }
     const [, bucket = '', ...keyParts] = url.pathname.split('/');
     const key = keyParts.map(decodeURIComponent).join('/');
+    onKey(key);
     if (bucket !== this.options.bucket) throw new S3Error(404, 'NoSuchBucket', `bucket ${bucket} does not exist`);
-    if (key === '') throw new S3Error(501, 'NotImplemented', 'bucket-level calls are not supported by this sink');
+    if (key === '') {
+      if (req.method === 'GET' && url.searchParams.get('list-type') === '2') return this.list(req, res, url);
+      throw new S3Error(501, 'NotImplemented', 'bucket-level calls other than ListObjectsV2 are not supported here');
+    }
     const uploadId = url.searchParams.get('uploadId');
     const partNumber = url.searchParams.get('partNumber');
     if (req.method === 'POST' && url.searchParams.has('uploads')) return this.createUpload(req, res, bucket, key);
@@ -163,12 +119,13 @@ export class S3Sink {
     if (req.method === 'DELETE' && uploadId !== null) return this.abort(res, uploadId, key);
     if (req.method === 'PUT' && uploadId === null && !req.headers['x-amz-copy-source'])
       return this.putObject(req, res, key);
-    if (req.method === 'HEAD') return this.headObject(res, key);
+    if (req.method === 'HEAD') return this.headObject(req, res, key);
+    if (req.method === 'GET') return this.getObject(res, key);
     if (req.method === 'DELETE') return this.deleteObject(res, key);
     throw new S3Error(
       501,
       'NotImplemented',
-      `${req.method} ${url.pathname}${url.search} is not supported by this sink`,
+      `${req.method} ${url.pathname}${url.search} is not supported by this server`,
     );
   }
 
@@ -179,6 +136,12 @@ export class S3Sink {
     return upload;
   }
 
+  private stored(key: string): StoredObject {
+    const object = this.objects.get(key);
+    if (object === undefined) throw new S3Error(404, 'NoSuchKey', `${key} does not exist`);
+    return object;
+  }
+
   private filePath(name: string): string | undefined {
     return this.options.keepBytes === false ? undefined : join(this.options.directory, name);
   }
@@ -187,7 +150,7 @@ export class S3Sink {
     req.resume();
     const uploadId = randomUUID();
     this.uploads.set(uploadId, { bucket, key, parts: new Map(), ...objectHeaders(req) });
-    xml(
+    sendXml(
       res,
       `<InitiateMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${escapeXml(key)}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`,
     );
@@ -203,7 +166,9 @@ export class S3Sink {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000)
       throw new S3Error(400, 'InvalidArgument', `partNumber ${partNumber} is not 1…10000`);
     const part = await storeBody(req, this.filePath(`${uploadId}.${partNumber}`));
+    const replaced = upload.parts.get(partNumber);
     upload.parts.set(partNumber, part);
+    if (replaced !== undefined && replaced.path !== part.path) await removeBody(replaced);
     res.writeHead(200, { etag: part.etag }).end();
   }
 
@@ -224,7 +189,7 @@ export class S3Sink {
     });
     const etag = `"${uploadId.replace(/-/g, '')}-${parts.length}"`;
     const unused = [...upload.parts.values()].filter((part) => !parts.includes(part));
-    await Promise.all(unused.map((part) => removePart(part)));
+    await Promise.all(unused.map((part) => removeBody(part)));
     await this.replace(key, {
       bytes: parts.reduce((sum, part) => sum + part.bytes, 0),
       etag,
@@ -234,7 +199,7 @@ export class S3Sink {
       metadata: upload.metadata,
     });
     this.uploads.delete(uploadId);
-    xml(
+    sendXml(
       res,
       `<CompleteMultipartUploadResult><Bucket>${upload.bucket}</Bucket><Key>${escapeXml(key)}</Key><ETag>${etag}</ETag></CompleteMultipartUploadResult>`,
     );
@@ -243,27 +208,48 @@ export class S3Sink {
   private async abort(res: ServerResponse, uploadId: string, key: string): Promise<void> {
     const upload = this.pending(uploadId, key);
     this.uploads.delete(uploadId);
-    await Promise.all([...upload.parts.values()].map((part) => removePart(part)));
+    await Promise.all([...upload.parts.values()].map((part) => removeBody(part)));
     res.writeHead(204).end();
   }
 
   private async putObject(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
-    const part = await storeBody(req, this.filePath(randomUUID()));
-    await this.replace(key, { ...part, parts: [part], lastModified: new Date(), ...objectHeaders(req) });
-    res.writeHead(200, { etag: part.etag }).end();
+    const headers = objectHeaders(req);
+    const body = await storeBody(req, this.filePath(randomUUID()));
+    await this.replace(key, { ...body, parts: [body], lastModified: new Date(), ...headers });
+    res.writeHead(200, { etag: body.etag, ...(body.sha256 ? { 'x-amz-checksum-sha256': body.sha256 } : {}) }).end();
   }
 
-  private headObject(res: ServerResponse, key: string): void {
-    const object = this.objects.get(key);
-    if (object === undefined) return void res.writeHead(404).end();
+  private objectHeaders(object: StoredObject, withChecksum: boolean): Record<string, string | number> {
     const headers: Record<string, string | number> = {
       'content-length': object.bytes,
       'content-type': object.contentType,
       etag: object.etag,
       'last-modified': object.lastModified.toUTCString(),
     };
+    if (withChecksum && object.sha256 !== undefined) {
+      headers['x-amz-checksum-sha256'] = object.sha256;
+      headers['x-amz-checksum-type'] = 'FULL_OBJECT';
+    }
     for (const [name, value] of object.metadata) headers[`x-amz-meta-${name}`] = value;
-    res.writeHead(200, headers).end();
+    return headers;
+  }
+
+  private headObject(req: IncomingMessage, res: ServerResponse, key: string): void {
+    const object = this.stored(key);
+    res.writeHead(200, this.objectHeaders(object, req.headers['x-amz-checksum-mode'] === 'ENABLED')).end();
+  }
+
+  private async getObject(res: ServerResponse, key: string): Promise<void> {
+    const object = this.stored(key);
+    if (object.parts.some((part) => part.path === undefined))
+      throw new S3Error(501, 'NotImplemented', 'this server was started without keeping bytes');
+    res.writeHead(200, this.objectHeaders(object, false));
+    for (const part of object.parts) {
+      for await (const chunk of createReadStream(part.path as string)) {
+        if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+      }
+    }
+    res.end();
   }
 
   private async deleteObject(res: ServerResponse, key: string): Promise<void> {
@@ -271,11 +257,27 @@ export class S3Sink {
     res.writeHead(204).end();
   }
 
-  /** Stores (or removes) an object; the replaced object's part files are deleted. */
+  private list(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    req.resume();
+    const prefix = url.searchParams.get('prefix') ?? '';
+    const keys = [...this.objects.keys()].filter((key) => key.startsWith(prefix)).sort();
+    if (keys.length > 1000)
+      throw new S3Error(501, 'NotImplemented', 'listing more than 1,000 keys is not supported here');
+    const contents = keys.map((key) => {
+      const object = this.stored(key);
+      return `<Contents><Key>${escapeXml(key)}</Key><LastModified>${object.lastModified.toISOString()}</LastModified><ETag>${escapeXml(object.etag)}</ETag><Size>${object.bytes}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+    });
+    sendXml(
+      res,
+      `<ListBucketResult><Name>${this.options.bucket}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyCount>${keys.length}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${contents.join('')}</ListBucketResult>`,
+    );
+  }
+
+  /** Stores (or removes) an object; the replaced object's files are deleted. */
   private async replace(key: string, object: StoredObject | undefined): Promise<void> {
     const previous = this.objects.get(key);
     if (object === undefined) this.objects.delete(key);
     else this.objects.set(key, object);
-    if (previous !== undefined) await Promise.all(previous.parts.map((part) => removePart(part)));
+    if (previous !== undefined) await Promise.all(previous.parts.map((part) => removeBody(part)));
   }
 }
