@@ -19,8 +19,6 @@ export interface ChildResult {
   readonly seconds: number;
   readonly peakRssBytes: number;
   readonly cpuSeconds: number;
-  /** Time inside CompleteMultipartUpload: s3rver then re-reads, re-hashes and concatenates every part. */
-  readonly completeSeconds?: number;
 }
 
 function cpuSeconds(): number {
@@ -36,13 +34,12 @@ function queueSize(): number | undefined {
   return process.env.BENCH_QUEUE ? Number(process.env.BENCH_QUEUE) : undefined;
 }
 
-function benchS3Client(requestChecksumCalculation: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED' = 'WHEN_SUPPORTED'): S3Client {
+function benchS3Client(): S3Client {
   return new S3Client({
     endpoint: process.env.BENCH_S3_ENDPOINT,
     forcePathStyle: true,
     region: 'us-east-1',
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation,
     // An HTTPS endpoint (the sink) presents the loopback test certificate.
     ...(process.env.BENCH_S3_CA
       ? {
@@ -59,21 +56,9 @@ function peakRssBytes(): number {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
-async function childCapture(): Promise<ChildResult> {
+/** The collector's capture; `inParts` sends it down the multipart path that captures over 5 GiB take. */
+async function childCapture(inParts: boolean): Promise<ChildResult> {
   const s3 = benchS3Client();
-  let completeSeconds = 0;
-  s3.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== 'CompleteMultipartUploadCommand') return next(args);
-      const before = process.hrtime.bigint();
-      try {
-        return await next(args);
-      } finally {
-        completeSeconds += Number(process.hrtime.bigint() - before) / 1e9;
-      }
-    },
-    { step: 'initialize', name: 'timeComplete' },
-  );
   const started = process.hrtime.bigint();
   const stored = await captureToS3({
     s3,
@@ -85,9 +70,10 @@ async function childCapture(): Promise<ChildResult> {
     signingKey: staticSigningKeySource(process.env.BENCH_PRIVATE_KEY ?? '', 'BENCH_PRIVATE_KEY'),
     partSizeBytes: partSizeBytes(),
     queueSize: queueSize(),
+    ...(inParts ? { singlePutLimitBytes: 0 } : {}),
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { bytes: stored.bytes, seconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds(), completeSeconds };
+  return { bytes: stored.bytes, seconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds() };
 }
 
 async function childRawCopy(): Promise<ChildResult> {
@@ -103,17 +89,25 @@ async function childRawCopy(): Promise<ChildResult> {
   return { bytes, seconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds() };
 }
 
-/** The S3 server's own ingest ceiling: the same bytes streamed into one PutObject, no hashing, no multipart. */
+/**
+ * The baseline: the same bytes streamed into one PutObject with the same ChecksumSHA256 (known in advance), so the
+ * server does the same work; no token, no collector.
+ */
 async function childRawPut(): Promise<ChildResult> {
-  // A streamed body with a checksum would be sent aws-chunked, which s3rver does not decode.
-  const s3 = benchS3Client('WHEN_REQUIRED');
+  const s3 = benchS3Client();
   const started = process.hrtime.bigint();
   const response = await new Promise<IncomingMessage>((resolve, reject) =>
     request(`${process.env.BENCH_AGENT_URL}/raw`, { agent: false }, resolve).on('error', reject).end(),
   );
   const bytes = Number(response.headers['content-length']);
   await s3.send(
-    new PutObjectCommand({ Bucket: 'snapshots', Key: 'raw-put.heapsnapshot', Body: response, ContentLength: bytes }),
+    new PutObjectCommand({
+      Bucket: 'snapshots',
+      Key: 'raw-put.heapsnapshot',
+      Body: response,
+      ContentLength: bytes,
+      ChecksumSHA256: Buffer.from(process.env.BENCH_SHA256 ?? '', 'hex').toString('base64'),
+    }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { bytes, seconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds() };
@@ -139,7 +133,8 @@ async function childRawUpload(): Promise<ChildResult> {
 }
 
 const children: Record<string, () => Promise<ChildResult>> = {
-  capture: childCapture,
+  capture: () => childCapture(false),
+  'capture-parts': () => childCapture(true),
   raw: childRawCopy,
   'raw-put': childRawPut,
   'raw-upload': childRawUpload,

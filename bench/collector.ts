@@ -1,13 +1,14 @@
 /**
  * npm run bench:collector [-- --size 256M] — streams a 2 GiB synthetic heap snapshot from a loopback agent through the
- * collector's capture path (signed POST → sha256 → multipart Upload) into two S3-compatible servers, each in its own
- * process: a minimal sink over HTTPS as S3 is (bench/collector/s3-sink.ts: CRC32 and length of every part checked,
- * the bytes then dropped, completion without copying) that measures the collector, and s3rver over HTTP for reference
- * (it stores every part and its CompleteMultipartUpload rewrites every byte). Every path runs in a child process whose
- * peak RSS (VmHWM) is read at the end. Baseline in the same run: a raw loopback copy of the same bytes from the same
- * server to a file (what `curl -o` does). With 2 cores, the parties that are other machines in production (the agent,
- * S3) are pinned to core 0 and the process measured (the collector or the copy) to core 1, when taskset exists.
- * BENCH_SINK_KEEP=1 makes the sink write the parts to files, on core 0 too.
+ * collector's capture path (signed POST → one PutObject with the agent's sha256 as ChecksumSHA256) into the loopback
+ * S3 server over HTTPS as S3 is, in its own process (test/support/loopback-s3: length, CRC32 and SHA-256 checked as S3
+ * does, the bytes then dropped, multipart completion without copying). The baseline, in the same run: a bare
+ * streaming PutObject of the same bytes with the same checksum into the same server (no token, no collector). For
+ * context: a raw loopback copy of the same bytes to a file (what `curl -o` does), and the multipart path that
+ * captures over 5 GiB take, bare and through the collector. Every path runs in a child process whose peak RSS (VmHWM)
+ * is read at the end. With 2 cores, the parties that are other machines in production (the agent, S3) are pinned to
+ * core 0 and the process measured (the collector or the copy) to core 1, when taskset exists. BENCH_SINK_KEEP=1 makes
+ * the server write the bodies to files, on core 0 too.
  *
  * The "agent" here is a small protocol-v2 server (verifyToken + headers) streaming a file generated in /tmp, because a
  * real 2 GiB snapshot needs a ~1 GB heap and minutes of V8 time; the collector cannot tell the difference.
@@ -25,7 +26,6 @@ import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { generateSigningKeyPair, NonceCache, parsePublicKey, verifyToken } from '@heapwatch/agent/protocol';
 import { build } from 'esbuild';
-import S3rver from 's3rver';
 import { LoopbackS3Server } from '../test/support/loopback-s3/loopback-s3-server';
 import { pinProcess, planCores } from './agent/pinning';
 import { parseSize, sizeArgument } from './collector/size';
@@ -113,7 +113,7 @@ async function startFileAgent(file: { path: string; sha256: string }): Promise<{
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
-type ChildMode = 'capture' | 'raw' | 'raw-put' | 'raw-upload';
+type ChildMode = 'capture' | 'capture-parts' | 'raw' | 'raw-put' | 'raw-upload';
 
 async function runChild(script: string, mode: ChildMode, env: Record<string, string>): Promise<ChildResult> {
   const flags = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
@@ -131,11 +131,11 @@ async function runChild(script: string, mode: ChildMode, env: Record<string, str
   return JSON.parse(output.trim().split('\n').pop() ?? '{}') as ChildResult;
 }
 
-/** An S3-compatible server in its own process (S3 is its own system), printing its port on its first line. */
-async function startS3Process(role: 's3rver' | 's3-sink', directory: string) {
+/** The S3-compatible server in its own process (S3 is its own system), printing its port on its first line. */
+async function startS3Process(directory: string) {
   const flags = process.env.BENCH_S3_NODE_FLAGS ? process.env.BENCH_S3_NODE_FLAGS.split(' ') : [];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', __filename], {
-    env: { ...process.env, BENCH_ROLE: role, BENCH_S3_DIR: directory },
+    env: { ...process.env, BENCH_ROLE: 's3', BENCH_S3_DIR: directory },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   if (CORES.pinned && child.pid) pinProcess(child.pid, String(CORES.serverCore));
@@ -152,8 +152,7 @@ async function startS3Process(role: 's3rver' | 's3-sink', directory: string) {
   };
   try {
     const [portLine] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
-    const scheme = role === 's3-sink' ? 'https' : 'http';
-    return { endpoint: `${scheme}://127.0.0.1:${Number(portLine)}`, stop, cpuSeconds };
+    return { endpoint: `https://127.0.0.1:${Number(portLine)}`, stop, cpuSeconds };
   } catch (error) {
     await stop();
     throw error;
@@ -164,95 +163,79 @@ async function main(): Promise<void> {
   if (CORES.pinned) pinProcess(process.pid, String(CORES.serverCore));
   const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
   const file = await syntheticSnapshot();
-  const s3rverDir = await mkdtemp(join(WORK_DIR, 's3rver-'));
   const sinkDir = await mkdtemp(join(WORK_DIR, 'sink-'));
-  const servers: Awaited<ReturnType<typeof startS3Process>>[] = [];
+  let sink: Awaited<ReturnType<typeof startS3Process>> | undefined;
   let agent: Awaited<ReturnType<typeof startFileAgent>> | undefined;
   try {
-    const sink = await startS3Process('s3-sink', sinkDir);
-    servers.push(sink);
-    const s3rver = await startS3Process('s3rver', s3rverDir);
-    servers.push(s3rver);
+    sink = await startS3Process(sinkDir);
+    const server = sink;
     agent = await startFileAgent(file);
     const script = await bundleChild();
     const agentUrl = agent.url;
     /** The child's result plus the CPU the agent (this process) and the S3 server spent meanwhile: 2 cores are shared. */
-    const measure = async (mode: ChildMode, server?: (typeof servers)[number]) => {
+    const measure = async (mode: ChildMode) => {
       const agentBefore = process.cpuUsage();
-      const serverBefore = server?.cpuSeconds() ?? 0;
-      const env: Record<string, string> = server
-        ? { BENCH_S3_ENDPOINT: server.endpoint, BENCH_S3_CA: join(TLS_DIR, 'loopback.crt') }
-        : { BENCH_OUT_DIR: WORK_DIR };
+      const serverBefore = server.cpuSeconds();
+      const env: Record<string, string> =
+        mode === 'raw'
+          ? { BENCH_OUT_DIR: WORK_DIR }
+          : { BENCH_S3_ENDPOINT: server.endpoint, BENCH_S3_CA: join(TLS_DIR, 'loopback.crt') };
       const result = await runChild(script, mode, {
         BENCH_AGENT_URL: agentUrl,
         BENCH_PRIVATE_KEY: KEYS.privateKey,
+        BENCH_SHA256: file.sha256,
         ...env,
       });
       const agentUsage = process.cpuUsage(agentBefore);
       const agentCpu = (agentUsage.user + agentUsage.system) / 1e6;
-      return { ...result, agentCpu, serverCpu: (server?.cpuSeconds() ?? 0) - serverBefore };
+      const serverCpu = mode === 'raw' ? 0 : server.cpuSeconds() - serverBefore;
+      return { ...result, agentCpu, serverCpu };
     };
     const raw = await measure('raw');
-    const rawPut = await measure('raw-put', sink);
-    const rawUpload = await measure('raw-upload', sink);
-    const capture = await measure('capture', sink);
-    const captureS3rver = await measure('capture', s3rver);
+    const rawPut = await measure('raw-put');
+    const capture = await measure('capture');
+    const rawUpload = await measure('raw-upload');
+    const captureParts = await measure('capture-parts');
     const rate = (result: ChildResult) => result.bytes / result.seconds;
     const cpu = (seconds: number) => seconds.toFixed(1).padStart(5);
     const line = (label: string, result: Awaited<ReturnType<typeof measure>>) =>
-      `${label.padEnd(56)} ${result.seconds.toFixed(1).padStart(6)} s ${mib(rate(result)).padStart(7)} MiB/s   peak RSS ${mib(result.peakRssBytes).padStart(6)} MiB   CPU s: child ${cpu(result.cpuSeconds)}, agent ${cpu(result.agentCpu)}, S3 server ${cpu(result.serverCpu)}`;
+      `${label.padEnd(60)} ${result.seconds.toFixed(1).padStart(6)} s ${mib(rate(result)).padStart(7)} MiB/s   peak RSS ${mib(result.peakRssBytes).padStart(6)} MiB   CPU s: child ${cpu(result.cpuSeconds)}, agent ${cpu(result.agentCpu)}, S3 server ${cpu(result.serverCpu)}`;
     const percent = (value: number) => `${(value * 100).toFixed(0)} %`;
-    const s3rverComplete = captureS3rver.completeSeconds ?? 0;
     process.stdout.write(
       [
         `synthetic snapshot: ${file.path} (${mib(capture.bytes)} MiB), served by a protocol-v2 loopback server`,
         CORES.pinned
-          ? `agent and S3 servers pinned to core ${CORES.serverCore}, the measured process to core ${CORES.loadCore}; the sink speaks HTTPS and ${process.env.BENCH_SINK_KEEP === '1' ? 'writes parts to files' : 'checks and drops the bytes'}`
+          ? `agent and S3 server pinned to core ${CORES.serverCore}, the measured process to core ${CORES.loadCore}; the S3 server speaks HTTPS, checks SHA-256 and CRC32 and ${process.env.BENCH_SINK_KEEP === '1' ? 'writes bodies to files' : 'drops the bytes'}`
           : `NOT pinned: ${CORES.reason}`,
-        line('raw loopback copy, HTTP → file (curl -o): the baseline', raw),
-        line('raw copy into the sink, one streaming PutObject (HTTPS)', rawPut),
-        line('raw multipart Upload into the sink (same parts, HTTPS)', rawUpload),
-        line('collector capture → sink (token, sha256, multipart, HTTPS)', capture),
-        line('collector capture → s3rver (reference, HTTP)', captureS3rver),
-        `  of which s3rver's CompleteMultipartUpload: ${s3rverComplete.toFixed(1)} s (re-reads, re-hashes and concatenates every part; S3 and the sink do not); the sink's: ${(capture.completeSeconds ?? 0).toFixed(1)} s`,
-        `collector → sink / raw loopback copy: ${percent(rate(capture) / rate(raw))} (goal ≥ 80 %)`,
-        `collector → sink / raw PutObject into the sink: ${percent(rate(capture) / rate(rawPut))}; / same multipart Upload: ${percent(rate(capture) / rate(rawUpload))} (the collector's own overhead)`,
-        `collector → s3rver / raw loopback copy: ${percent(rate(captureS3rver) / rate(raw))}`,
-        `collector peak RSS (VmHWM): ${mib(capture.peakRssBytes)} MiB → sink, ${mib(captureS3rver.peakRssBytes)} MiB → s3rver (goal ≤ 150 MiB); the same bundle after a raw copy: ${mib(raw.peakRssBytes)} MiB`,
+        line('bare streaming PutObject, same bytes and ChecksumSHA256', rawPut),
+        line('collector capture: token, one PutObject, S3 checks sha256', capture),
+        `collector / bare PutObject: ${percent(rate(capture) / rate(rawPut))} (goal ≥ 90 %); collector peak RSS ${mib(capture.peakRssBytes)} MiB (goal ≤ 150 MiB, aim 110)`,
+        'for context:',
+        line('raw loopback copy, HTTP → file (curl -o)', raw),
+        line('bare multipart Upload (the path beyond 5 GiB)', rawUpload),
+        line('collector capture, multipart (beyond 5 GiB): sha256 here', captureParts),
+        `collector multipart / bare multipart Upload: ${percent(rate(captureParts) / rate(rawUpload))}; collector / raw copy: ${percent(rate(capture) / rate(raw))}`,
         '',
       ].join('\n'),
     );
   } finally {
     agent?.close();
-    for (const server of servers) await server.stop();
-    await rm(s3rverDir, { recursive: true, force: true });
+    await sink?.stop();
     await rm(sinkDir, { recursive: true, force: true });
   }
 }
 
-/** Role of a child: an S3-compatible server, printing its port. */
-async function serveS3(role: string): Promise<void> {
+/** Role of a child: the S3-compatible server, printing its port. */
+async function serveS3(): Promise<void> {
   const directory = process.env.BENCH_S3_DIR ?? WORK_DIR;
-  if (role === 's3-sink') {
-    const tls = { key: readFileSync(join(TLS_DIR, 'loopback.key')), cert: readFileSync(join(TLS_DIR, 'loopback.crt')) };
-    const keepBytes = process.env.BENCH_SINK_KEEP === '1';
-    const { port } = await new LoopbackS3Server({ directory, bucket: BUCKET, keepBytes, tls }).listen();
-    process.stdout.write(`${port}\n`);
-    return;
-  }
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: BUCKET, configs: [] }],
-  });
-  const { port } = await server.run();
+  const tls = { key: readFileSync(join(TLS_DIR, 'loopback.key')), cert: readFileSync(join(TLS_DIR, 'loopback.crt')) };
+  const keepBytes = process.env.BENCH_SINK_KEEP === '1';
+  const { port } = await new LoopbackS3Server({ directory, bucket: BUCKET, keepBytes, tls }).listen();
   process.stdout.write(`${port}\n`);
 }
 
 const role = process.env.BENCH_ROLE;
-(role === undefined ? main() : serveS3(role)).catch((error: unknown) => {
+(role === undefined ? main() : serveS3()).catch((error: unknown) => {
   process.stderr.write(`bench:collector failed: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
 });
