@@ -3,7 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
 import { captureStepToFiles } from '../collector/capture-step-to-files';
 import { discoverTasks, longestRunningTask } from '../collector/discovery';
-import { reportKeys } from '../collector/series';
+import { latestReportKey } from '../collector/series';
 import { formatBytes } from '../collector/series-summary';
 import { startSeriesOnce } from '../collector/start-series';
 import type { CaptureProgress } from '../collector/verifying-stream';
@@ -126,13 +126,14 @@ async function startSeries(options: CaptureCommandOptions, io: CaptureIo): Promi
   });
   if (!result.started) throw new Error(`not started: ${result.why}`);
   const bucket = options.bucket ?? io.env.HEAPWATCH_BUCKET;
-  const key = reportKeys(options.cluster, options.service, task.taskId).md;
+  // The series names its report folder when its first step runs; the pointer names the newest one.
+  const key = latestReportKey(options.cluster, options.service, task.taskId);
   const minutes = Math.ceil(((count - 1) * intervalSeconds) / 60);
   io.stdout.write(
     [
       `started ${result.name}: ${count} steps (heap profile, snapshot when the task has room) of task ${task.taskId} (${task.privateIp}), ${options.interval} apart`,
       `execution: ${result.executionArn}`,
-      `report in about ${minutes + 2} min: ${bucket ? `s3://${bucket}/${key}` : `<snapshot bucket>/${key}`}`,
+      `report in about ${minutes + 2} min, named by ${bucket ? `s3://${bucket}/${key}` : `<snapshot bucket>/${key}`}`,
       `follow:    aws stepfunctions describe-execution --execution-arn ${result.executionArn}`,
       '',
     ].join('\n'),

@@ -4,7 +4,7 @@ import { CaptureError } from './capture-error';
 import { captureStep } from './capture-step';
 import { type CaptureToS3Options, captureToS3, type StoredCapture } from './capture-to-s3';
 import { discoverTasks, longestRunningTask } from './discovery';
-import { normalizeSeriesRequest, type SeriesRequest, type SeriesState } from './series';
+import { normalizeSeriesRequest, type SeriesRequest, type SeriesState, takesSnapshot } from './series';
 import type { SigningKeySource } from './signing-key-source';
 import type { AdminEndpoint } from './watched-service';
 
@@ -55,9 +55,10 @@ export interface CaptureStepDependencies
 }
 
 /**
- * One step of the series: re-checks the task (still RUNNING, current IP), then streams a heap profile and, when the
- * agent accepts one, a snapshot to S3. A profile costs one GC and no snapshot-sized memory, so every step has one;
- * a snapshot refused for headroom does not end the series. The step fails only when it captured nothing.
+ * One step of the series: re-checks the task (still RUNNING, current IP), then streams a heap profile and, on the
+ * steps whose snapshot the diff uses (takesSnapshot) and when the agent accepts one, a snapshot to S3. A profile
+ * costs one GC and no snapshot-sized memory, so every step has one; a snapshot refused for headroom does not end the
+ * series. A snapshot step fails only when it captured nothing.
  */
 export async function captureNextStep(state: SeriesState, deps: CaptureStepDependencies): Promise<SeriesState> {
   const [task] = await discoverTasks({
@@ -76,11 +77,12 @@ export async function captureNextStep(state: SeriesState, deps: CaptureStepDepen
       taskId: state.taskId,
       url: `http://${task.privateIp}:${state.adminPort}${state.adminPath ?? ''}`,
     });
-  const { profile, snapshot } = await captureStep(capture);
+  const { profile, snapshot } = await captureStep(capture, takesSnapshot(step, state.count));
   return {
     ...state,
     captured: step,
-    snapshots: snapshot instanceof CaptureError ? state.snapshots : [...state.snapshots, snapshot],
+    snapshots:
+      snapshot === undefined || snapshot instanceof CaptureError ? state.snapshots : [...state.snapshots, snapshot],
     profiles: profile instanceof CaptureError ? state.profiles : [...state.profiles, profile],
     skippedSnapshots:
       snapshot instanceof CaptureError

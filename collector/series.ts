@@ -1,5 +1,6 @@
 import { assertTaskId, taskPrefix } from '@heapwatch/agent/protocol';
 import type { StoredCapture } from './capture-to-s3';
+import { pickForDiff } from './leak-report';
 
 /** Execution input of the collector's state machine (from an alert or `heapwatch capture`). */
 export interface SeriesRequest {
@@ -75,12 +76,38 @@ export function normalizeSeriesRequest(request: SeriesRequest): Required<Omit<Se
   return { ...request, count, intervalSeconds, reason: request.reason ?? 'manual' };
 }
 
-/** Where the report of a task's latest series lands, beside its snapshots. */
-export function reportKeys(
-  cluster: string,
-  service: string,
-  taskId: string,
-): { json: string; md: string; html: string } {
-  const prefix = taskPrefix(cluster, service, taskId);
+/**
+ * Whether a step of a series takes a snapshot: only the steps whose snapshot the diff uses (first, middle and last,
+ * see pickForDiff) do, since a snapshot freezes the task for seconds and needs several times its heap in memory.
+ * Every step takes a heap profile.
+ */
+export function takesSnapshot(step: number, count: number): boolean {
+  return pickForDiff(Array.from({ length: count }, (_, index) => index + 1)).includes(step);
+}
+
+export interface ReportKeys {
+  readonly json: string;
+  readonly md: string;
+  readonly html: string;
+}
+
+/** A series' id in keys: when it started, as capture names write times (`2026-11-27T01-02-03.456Z`). */
+export function seriesId(startedAt: string): string {
+  const time = new Date(startedAt);
+  if (Number.isNaN(time.getTime())) throw new Error(`startedAt ${JSON.stringify(startedAt)} is not a time`);
+  return time.toISOString().replace(/:/g, '-');
+}
+
+/**
+ * Where the report of one series lands: `<cluster>/<service>/<task>/series-<started at>/report.*`, so a later series
+ * of the same task never overwrites it.
+ */
+export function reportKeys(cluster: string, service: string, taskId: string, startedAt: string): ReportKeys {
+  const prefix = `${taskPrefix(cluster, service, taskId)}series-${seriesId(startedAt)}/`;
   return { json: `${prefix}report.json`, md: `${prefix}report.md`, html: `${prefix}report.html` };
+}
+
+/** The pointer to a task's latest report: `<cluster>/<service>/<task>/latest-report.json`. */
+export function latestReportKey(cluster: string, service: string, taskId: string): string {
+  return `${taskPrefix(cluster, service, taskId)}latest-report.json`;
 }

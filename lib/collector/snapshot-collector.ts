@@ -192,7 +192,8 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
     if (props.signingKeySecret.encryptionKey) props.signingKeySecret.encryptionKey.grantDecrypt(capture);
     // Exact actions rather than the grantRead/grantPut action groups (s3:GetObject*, s3:Abort*, kms:GenerateDataKey*):
     // multipart upload needs PutObject and AbortMultipartUpload, the size check HeadObject (GetObject), a corrupt
-    // snapshot DeleteObject; the analysis reads snapshots and writes reports.
+    // snapshot DeleteObject; the analysis reads snapshots and writes reports. It also reads the task's
+    // latest-report.json, which does not exist before the first report: without ListBucket S3 answers 403, not 404.
     const objectArns = [bucket.arnForObjects(objects)];
     capture.addToRolePolicy(
       new iam.PolicyStatement({
@@ -203,6 +204,8 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
     analyze.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: objectArns }),
     );
+    // Unconditional: a GetObject carries no s3:prefix for a condition to match, so S3 would still answer 403.
+    analyze.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     // The keys' own ARNs, never an alias ARN (which grants nothing); AWS managed keys need no grant (grantKeyUse).
     for (const fn of [capture, analyze]) grantKeyUse(bucket.encryptionKey, fn, 'the snapshot bucket');
     grantKeyUse(this.reportTopic.masterKey, analyze, 'the report topic');

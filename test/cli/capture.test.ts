@@ -134,7 +134,9 @@ describe('heapwatch capture --cluster --service (series)', () => {
       intervalSeconds: 120,
       reason: 'manual',
     });
-    expect(out.join('')).toContain(`report in about 8 min: s3://snapshots-bucket/prod/web/${TASK_ID}/report.md`);
+    expect(out.join('')).toContain(
+      `report in about 8 min, named by s3://snapshots-bucket/prod/web/${TASK_ID}/latest-report.json`,
+    );
     expect(out.join('')).toContain(`execution: ${execution.arn}`);
     sfn.mock.restore();
   });

@@ -1,4 +1,4 @@
-import { normalizeSeriesRequest, reportKeys } from '../../collector/series';
+import { latestReportKey, normalizeSeriesRequest, reportKeys, takesSnapshot } from '../../collector/series';
 
 describe('normalizeSeriesRequest', () => {
   test('applies the defaults once', () => {
@@ -23,11 +23,28 @@ describe('normalizeSeriesRequest', () => {
 });
 
 describe('reportKeys', () => {
-  test('puts the reports beside the task’s snapshots', () => {
-    expect(reportKeys('prod', 'web', 'abc')).toEqual({
-      json: 'prod/web/abc/report.json',
-      md: 'prod/web/abc/report.md',
-      html: 'prod/web/abc/report.html',
+  test('gives each series of a task its own folder, named by when it started', () => {
+    expect(reportKeys('prod', 'web', 'abc', '2026-11-27T01:02:03.456Z')).toEqual({
+      json: 'prod/web/abc/series-2026-11-27T01-02-03.456Z/report.json',
+      md: 'prod/web/abc/series-2026-11-27T01-02-03.456Z/report.md',
+      html: 'prod/web/abc/series-2026-11-27T01-02-03.456Z/report.html',
     });
+    expect(latestReportKey('prod', 'web', 'abc')).toBe('prod/web/abc/latest-report.json');
+  });
+
+  test('refuses a start time that is not one', () => {
+    expect(() => reportKeys('prod', 'web', 'abc', 'yesterday')).toThrow(/startedAt "yesterday" is not a time/);
+  });
+});
+
+describe('takesSnapshot', () => {
+  const snapshotSteps = (count: number) =>
+    Array.from({ length: count }, (_, index) => index + 1).filter((step) => takesSnapshot(step, count));
+
+  test('takes snapshots only at the steps the diff uses: all of 2 or 3, else first, middle and last', () => {
+    expect(snapshotSteps(2)).toEqual([1, 2]);
+    expect(snapshotSteps(3)).toEqual([1, 2, 3]);
+    expect(snapshotSteps(4)).toEqual([1, 2, 4]);
+    expect(snapshotSteps(10)).toEqual([1, 5, 10]);
   });
 });

@@ -3,7 +3,7 @@ import { DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { SeriesState } from '../../collector/series';
+import { type SeriesState, seriesId } from '../../collector/series';
 import { staticSigningKeySource } from '../../collector/signing-key-source';
 import { createAnalyzeHandler, diffAnalyzer } from '../../lambda/analyze';
 import { createCaptureHandler } from '../../lambda/capture';
@@ -69,13 +69,15 @@ describe('a series through the discover, capture and analyze handlers', () => {
 
   const readText = async (key: string) =>
     (await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }))).Body!.transformToString();
+  /** Where this series' reports land. */
+  const seriesPrefix = () => `prod/shop/${TASK_ID}/series-${seriesId(series.startedAt)}/`;
 
-  test('writes report.json/.md/.html beside the snapshots and publishes the verdict, suspects and locations', async () => {
+  test('writes report.json/.md/.html in the series’ folder and publishes the verdict, suspects and locations', async () => {
     // Act
     const outcome = await analyzeWith(2 * 1024 ** 3)(series);
 
     // Assess
-    const prefix = `prod/shop/${TASK_ID}/`;
+    const prefix = seriesPrefix();
     expect(outcome).toMatchObject({ verdict: 'leak', analysed: true });
     const report = JSON.parse(await readText(`${prefix}report.json`));
     expect(report.verdict).toBe('leak');
@@ -98,17 +100,44 @@ describe('a series through the discover, capture and analyze handlers', () => {
     expect(message).toContain(`s3://${s3.bucket}/${series.snapshots[0].key}`);
   });
 
+  test('keeps each series’ report and points latest-report.json at the newest series, whatever order they finish in', async () => {
+    // Prepare: the same captures as a series that started an hour later, and one that started an hour earlier
+    const later = { ...series, startedAt: new Date(Date.parse(series.startedAt) + 3_600_000).toISOString() };
+    const earlier = { ...series, startedAt: new Date(Date.parse(series.startedAt) - 3_600_000).toISOString() };
+    const analyze = analyzeWith(1000);
+
+    // Act: the later one finishes first
+    await analyze(later);
+    await analyze(earlier);
+
+    // Assess
+    const keys = await s3.listKeys(`prod/shop/${TASK_ID}/series-`);
+    for (const started of [later, earlier])
+      expect(keys).toContain(`prod/shop/${TASK_ID}/series-${seriesId(started.startedAt)}/report.html`);
+    const pointer = JSON.parse(await readText(`prod/shop/${TASK_ID}/latest-report.json`));
+    expect(pointer).toEqual({
+      startedAt: later.startedAt,
+      verdict: 'leak',
+      bucket: s3.bucket,
+      report: {
+        json: `prod/shop/${TASK_ID}/series-${seriesId(later.startedAt)}/report.json`,
+        md: `prod/shop/${TASK_ID}/series-${seriesId(later.startedAt)}/report.md`,
+        html: `prod/shop/${TASK_ID}/series-${seriesId(later.startedAt)}/report.html`,
+      },
+    });
+  });
+
   test('diagnoses from the heap profiles when the snapshots are too large for Lambda, and says how to diff them', async () => {
     // Act
     const outcome = await analyzeWith(1000)({ ...series, service: 'shop' });
 
     // Assess
     expect(outcome).toMatchObject({ verdict: 'leak', analysed: true });
-    const markdown = await readText(`prod/shop/${TASK_ID}/report.md`);
+    const markdown = await readText(`${seriesPrefix()}report.md`);
     expect(markdown).toMatch(/Snapshots not analysed in Lambda: the largest is .*, above the 1000 B/);
     expect(markdown).toContain(`aws s3 cp s3://${s3.bucket}/${series.snapshots[0].key} `);
     expect(markdown).toContain(`aws s3 cp s3://${s3.bucket}/${series.profiles[0].key} `);
-    const report = JSON.parse(await readText(`prod/shop/${TASK_ID}/report.json`));
+    const report = JSON.parse(await readText(`${seriesPrefix()}report.json`));
     expect(report.suspects[0].allocationSite).toMatchObject({ url: expect.stringMatching(/agent-process\.ts$/) });
     const message = snsMock.commandCalls(PublishCommand)[0].args[0].input.Message ?? '';
     expect(message).toMatch(/allocated in: .* \(.*agent-process\.ts:\d+:\d+\)/);
@@ -127,7 +156,7 @@ describe('a series through the discover, capture and analyze handlers', () => {
 
     // Assess
     expect(outcome).toMatchObject({ verdict: 'leak', analysed: true });
-    const markdown = await readText(`prod/shop/${TASK_ID}/report.md`);
+    const markdown = await readText(`${seriesPrefix()}report.md`);
     expect(markdown).toContain('**Snapshots skipped in 3 step(s)**, the series went on with heap profiles');
     const message = snsMock.commandCalls(PublishCommand)[0].args[0].input.Message ?? '';
     expect(message).toContain('snapshots skipped in 3 step(s) (insufficient-memory): diagnosed from heap profiles');

@@ -65,6 +65,29 @@ describe('capture handler', () => {
     expect(second.skippedSnapshots).toEqual([]);
   });
 
+  test('a series of 4 steps takes a profile at each and snapshots only at the 3 steps its diff uses', async () => {
+    // Prepare
+    ecsMock
+      .on(DescribeTasksCommand)
+      .resolves({ tasks: [fargateTask(TASK_ID, '127.0.0.1', { group: 'service:long' })] });
+    const handler = createCaptureHandler({
+      ecs: new ECSClient({}),
+      s3: s3.client,
+      bucket: s3.bucket,
+      signingKey: staticSigningKeySource(TEST_KEYS.privateKey),
+    });
+
+    // Act
+    let series: SeriesState = { ...state, service: 'long', count: 4, adminPort: agent.port };
+    while (series.captured < series.count) series = await handler(series);
+
+    // Assess: steps 1, 2 and 4 (first, middle, last), every one of them used by the diff
+    expect(series.profiles).toHaveLength(4);
+    expect(series.snapshots).toHaveLength(3);
+    expect(series.skippedSnapshots).toEqual([]);
+    expect((await s3.listKeys(`prod/long/${TASK_ID}/`)).filter((key) => key.endsWith('.heapsnapshot'))).toHaveLength(3);
+  });
+
   test('goes on with profiles when the agent refuses snapshots for lack of memory, and says why', async () => {
     // Prepare: an agent whose headroom guard asks for far more memory than any machine has
     const refusing = await startAgentProcess({ taskId: TASK_ID, captureMemoryFactor: 1e9 });

@@ -180,7 +180,9 @@ describe('the synthesized state machine on a States Language engine, driving the
         ...['AnalyzeSeries', 'SeriesOutcome', 'ReportPublished'],
       ]);
       expect(run.output).toMatchObject({ captured: 3, report: { verdict: 'leak', analysed: true } });
-      expect(await s3Server.listKeys(`prod/shop/${TASK_ID}/report`)).toHaveLength(3);
+      const reports = await s3Server.listKeys(`prod/shop/${TASK_ID}/series-`);
+      expect(reports.map((key) => key.replace(/^.*\//, ''))).toEqual(['report.html', 'report.json', 'report.md']);
+      expect(await s3Server.listKeys(`prod/shop/${TASK_ID}/latest-report.json`)).toHaveLength(1);
       expect(sentMessages().map((message) => [message.TopicArn, message.Subject])).toEqual([
         [collector.reportTopicArn, `heapwatch leak: prod/shop/${TASK_ID}`],
       ]);

@@ -118,6 +118,21 @@ describe('SnapshotCollector', () => {
     expect(policies).not.toMatch(/"s3:\*"|"ecs:\*"|"states:\*"/);
   });
 
+  test('only the analysis may list the bucket, so a missing latest-report.json reads as 404 and not 403', () => {
+    // Prepare
+    const { stack } = collectorStack();
+
+    // Act
+    const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+
+    // Assess
+    const listing = Object.entries(policies).filter(([, policy]) => JSON.stringify(policy).includes('s3:ListBucket'));
+    expect(listing.map(([logicalId]) => logicalId)).toEqual([expect.stringMatching(/Analyze/)]);
+    expect(JSON.stringify(listing[0][1])).toMatch(
+      /"Action":"s3:ListBucket","Effect":"Allow","Resource":\{"Fn::GetAtt":\["Snapshots[0-9A-F]+","Arn"\]\}/,
+    );
+  });
+
   test('the capture function alone reads the signing key’s secret, named by HEAPWATCH_PRIVATE_KEY_ARN', () => {
     // Prepare
     const { stack } = collectorStack();
