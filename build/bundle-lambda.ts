@@ -3,12 +3,13 @@ import { buildSync } from 'esbuild';
 
 const REPOSITORY_ROOT = path.join(__dirname, '..');
 
-/** The Lambda handlers in `lambda/`, by file name without `.ts`. */
+/** The Lambda handlers in `lambda/`, by file name without `.ts`, and the analysis task's entry point beside them. */
 export const LAMBDA_HANDLERS = [
   'trigger',
   'discover',
   'capture',
   'analyze',
+  'analysis-task',
   'grafana-provisioner',
   'signing-key',
 ] as const;

@@ -5,6 +5,12 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import {
+  analysisMemoryMiB,
+  FARGATE_MAX_MEMORY_MIB,
+  type FargatePlacement,
+  fargatePlacement,
+} from './analysis-placement';
 import type { StoredCapture } from './capture-to-s3';
 import { type LeakReport, pickForDiff, type SeriesAnalyzer } from './leak-report';
 import { latestReportKey, type ReportKeys, reportKeys, type SeriesState } from './series';
@@ -22,8 +28,13 @@ export interface ReportSeriesDependencies<R extends LeakReport = LeakReport> {
   readonly sns: SNSClient;
   readonly topicArn: string;
   readonly analyzer: SeriesAnalyzer<R>;
-  /** Largest snapshot analysed here; bigger series get a report saying how to run the diff locally. */
+  /**
+   * Largest snapshot analysed here; bigger series go to a Fargate task when `fargate` is on and one is big enough,
+   * else get a report saying how to run the diff locally.
+   */
   readonly maxSnapshotBytes: number;
+  /** Hand series too big for this process to a Fargate task (the state machine runs it). @default false */
+  readonly fargate?: boolean;
   /** Where snapshots are downloaded (Lambda: /tmp). */
   readonly workDir: string;
   /** Suspects in the report. @default 10 */
@@ -33,9 +44,12 @@ export interface ReportSeriesDependencies<R extends LeakReport = LeakReport> {
 export type SeriesInput = Partial<SeriesState> & { readonly failure?: SeriesFailure };
 
 export interface SeriesOutcome {
-  readonly verdict: LeakReport['verdict'] | 'failed';
+  /** `delegated`: nothing was written or published here; the Fargate task in `fargate` does it all. */
+  readonly verdict: LeakReport['verdict'] | 'failed' | 'delegated';
   readonly locations?: ReportLocations;
   readonly analysed: boolean;
+  /** The task size to analyse this series on, when it is too big for this process. */
+  readonly fargate?: FargatePlacement;
 }
 
 /**
@@ -71,11 +85,13 @@ export async function reportSeries<R extends LeakReport>(
   const pickedProfiles = profiles.length >= 2 ? pickForDiff(profiles) : [];
   const largest = Math.max(0, ...pickedSnapshots.map((snapshot) => snapshot.bytes));
   const snapshotsFit = largest <= deps.maxSnapshotBytes;
+  const fargate = !snapshotsFit && deps.fargate ? fargatePlacement(largest) : undefined;
+  if (fargate !== undefined) return { verdict: 'delegated', analysed: false, fargate };
+  const tooLargeText = deps.fargate
+    ? `Snapshots not analysed: the largest is ${formatBytes(largest)}, and the analysis needs ~${formatBytes(analysisMemoryMiB(largest) * 1024 ** 2)} of memory, more than the largest Fargate task's ${formatBytes(FARGATE_MAX_MEMORY_MIB * 1024 ** 2)}. Download them and run heapwatch diff on a machine with more memory (see "Run the diff locally").`
+    : tooLarge(largest, deps.maxSnapshotBytes);
   const analysed = [...(snapshotsFit ? pickedSnapshots : []), ...pickedProfiles];
-  const report =
-    analysed.length > 0
-      ? await analyse(analysed, deps)
-      : deps.analyzer.notAnalysed(tooLarge(largest, deps.maxSnapshotBytes));
+  const report = analysed.length > 0 ? await analyse(analysed, deps) : deps.analyzer.notAnalysed(tooLargeText);
   const captures = [...profiles, ...snapshots];
   const title = `heapwatch: ${task}`;
   const markdown = [
@@ -87,7 +103,7 @@ export async function reportSeries<R extends LeakReport>(
         ? `; diffed ${analysed.map((capture) => basename(capture.key)).join(', ')}.`
         : '.'),
     ...skippedLines(input),
-    ...(!snapshotsFit && pickedSnapshots.length > 0 ? ['', tooLarge(largest, deps.maxSnapshotBytes)] : []),
+    ...(!snapshotsFit && pickedSnapshots.length > 0 ? ['', tooLargeText] : []),
     ...(input.failure ? ['', `**The series did not finish:** ${failureText(input.failure)}`] : []),
     '',
     deps.analyzer.renderMarkdown(report),

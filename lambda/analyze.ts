@@ -58,6 +58,8 @@ export const handler = (input: SeriesInput): Promise<SeriesOutcome> => {
     topicArn,
     analyzer: diffAnalyzer,
     maxSnapshotBytes: Number(process.env.HEAPWATCH_MAX_ANALYSIS_BYTES ?? 2 * 1024 ** 3),
+    // Set by the SnapshotCollector, which then runs the analysis task for series too big for this function.
+    fargate: process.env.HEAPWATCH_FARGATE_ANALYSIS === 'enabled',
     workDir: tmpdir(),
   });
   return configured(input);

@@ -1,10 +1,17 @@
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 
-/** The Lambda handlers heapwatch deploys, named after their files in `lambda/`. */
-export type HeapwatchHandler = 'trigger' | 'discover' | 'capture' | 'analyze' | 'grafana-provisioner' | 'signing-key';
+/** The Lambda handlers heapwatch deploys, named after their files in `lambda/`, and the analysis task's entry point. */
+export type HeapwatchHandler =
+  | 'trigger'
+  | 'discover'
+  | 'capture'
+  | 'analyze'
+  | 'analysis-task'
+  | 'grafana-provisioner'
+  | 'signing-key';
 
 /**
  * Node.js 24: Node.js 22 reaches end of life in April 2027 and Lambda deprecates a runtime then; the handlers are
@@ -17,6 +24,8 @@ interface LambdaBundler {
   bundleLambda(name: HeapwatchHandler, outDir: string): void;
 }
 
+const REPOSITORY_ROOT = path.join(__dirname, '..');
+
 /** The handler inside every bundle: `index.js`, export `handler`. */
 export const HEAPWATCH_LAMBDA_HANDLER = 'index.handler';
 
@@ -26,29 +35,44 @@ export const HEAPWATCH_LAMBDA_HANDLER = 'index.handler';
  * bundled at synthesis by the local esbuild (a development dependency here).
  */
 export function heapwatchLambdaCode(name: HeapwatchHandler): lambda.Code {
-  if (!__filename.endsWith('.ts')) {
-    const bundled = path.join(__dirname, '..', 'lambda', name);
-    if (!existsSync(path.join(bundled, 'index.js'))) {
-      throw new Error(
-        `heapwatch: the bundled Lambda handler ${bundled}/index.js is missing; reinstall the heapwatch package ` +
-          '(or run `npm run build` in a clone of its repository).',
-      );
-    }
-    return lambda.Code.fromAsset(bundled);
-  }
-  const repositoryRoot = path.join(__dirname, '..');
-  return lambda.Code.fromAsset(path.join(repositoryRoot, 'lambda'), {
+  if (!__filename.endsWith('.ts')) return lambda.Code.fromAsset(installedBundle(name));
+  return lambda.Code.fromAsset(path.join(REPOSITORY_ROOT, 'lambda'), {
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       image: DockerImage.fromRegistry('heapwatch-bundles-locally-with-esbuild'),
       local: {
         tryBundle(outputDir) {
-          // A development-only tool, loaded only when synthesizing from the TypeScript sources.
-          const { bundleLambda } = require(path.join(repositoryRoot, 'build', 'bundle-lambda')) as LambdaBundler;
-          bundleLambda(name, outputDir);
+          bundleFromSources(name, outputDir);
           return true;
         },
       },
     },
   });
+}
+
+/** Puts one handler's bundle (`index.js` and its source map) into `outDir`, from the package or the sources. */
+export function stageHandlerBundle(name: HeapwatchHandler, outDir: string): void {
+  if (!__filename.endsWith('.ts')) {
+    const bundled = installedBundle(name);
+    for (const file of ['index.js', 'index.js.map']) copyFileSync(path.join(bundled, file), path.join(outDir, file));
+    return;
+  }
+  bundleFromSources(name, outDir);
+}
+
+function installedBundle(name: HeapwatchHandler): string {
+  const bundled = path.join(__dirname, '..', 'lambda', name);
+  if (!existsSync(path.join(bundled, 'index.js'))) {
+    throw new Error(
+      `heapwatch: the bundled Lambda handler ${bundled}/index.js is missing; reinstall the heapwatch package ` +
+        '(or run `npm run build` in a clone of its repository).',
+    );
+  }
+  return bundled;
+}
+
+function bundleFromSources(name: HeapwatchHandler, outDir: string): void {
+  // A development-only tool, loaded only when synthesizing from the TypeScript sources.
+  const { bundleLambda } = require(path.join(REPOSITORY_ROOT, 'build', 'bundle-lambda')) as LambdaBundler;
+  bundleLambda(name, outDir);
 }

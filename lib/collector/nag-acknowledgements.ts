@@ -7,8 +7,8 @@ const WILDCARD_REASON =
   'Scoped resource wildcards only, never a wildcard action: objects under <cluster>/ of the snapshot bucket, ' +
   'tasks of this cluster (ListTasks takes no resource, so it has an ecs:cluster condition), executions and versions of ' +
   'this collector’s own state machine and functions, a KMS key imported by alias (any key of the account under a ' +
-  'kms:ResourceAliases condition on that alias), and the X-Ray/log-delivery ' +
-  'actions of Step Functions, which take no resource.';
+  'kms:ResourceAliases condition on that alias), the X-Ray/log-delivery ' +
+  'actions of Step Functions and ecr:GetAuthorizationToken of the analysis task, which take no resource.';
 
 /**
  * Acknowledges cdk-nag AwsSolutions-IAM5 findings on the default policy of each role, finding by finding, from what
@@ -51,4 +51,13 @@ interface Statement {
 
 function asList(value: unknown): unknown[] {
   return Array.isArray(value) ? value : value === undefined ? [] : [value];
+}
+
+/** The analysis task's environment holds names (bucket, topic ARN, series state), never a secret. */
+export function acknowledgePlainTaskEnvironment(scope: IConstruct): void {
+  Validations.of(scope).acknowledge({
+    id: 'AwsSolutions-ECS2',
+    reason:
+      'The analysis task gets the bucket name, the report topic ARN and the series state (S3 keys, sizes, hashes) as environment: no secrets.',
+  });
 }

@@ -1,4 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -13,12 +15,25 @@ export interface SeriesStateMachineProps {
   readonly analyze: lambda.IFunction;
   /** Told directly when the analysis step itself fails (it normally publishes the report). */
   readonly reportTopic: sns.ITopic;
+  /** Where series too big for the analysis function are analysed. */
+  readonly analysisTask: FargateAnalysis;
+}
+
+/** A Fargate task that runs the analysis (lambda/analysis-task.ts) and where it runs. */
+export interface FargateAnalysis {
+  readonly cluster: ecs.ICluster;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly container: ecs.ContainerDefinition;
+  readonly subnets: ec2.SubnetSelection;
+  readonly securityGroup: ec2.ISecurityGroup;
 }
 
 /**
  * find the task → capture → (wait → capture)… → analyse. The waiting is a Wait state, never a sleeping Lambda; a
  * failed step still reaches the analysis (which reports the failure, and analyses what was captured when it can),
- * then the execution fails so the console shows it.
+ * then the execution fails so the console shows it. A series too big for the analysis function is handed to a
+ * Fargate task (ecs:runTask.sync) sized by the function from the largest snapshot; it writes and publishes the
+ * same report.
  */
 export class SeriesStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -74,8 +89,16 @@ export class SeriesStateMachine extends Construct {
     const moreToCapture = new sfn.Choice(this, 'MoreSnapshots')
       .when(sfn.Condition.numberLessThanJsonPath('$.captured', '$.count'), wait.next(capture))
       .otherwise(analyze);
+    const outcome = new sfn.Choice(this, 'SeriesOutcome')
+      .when(sfn.Condition.isPresent('$.failure'), failed)
+      .otherwise(done);
     analyze.next(
-      new sfn.Choice(this, 'SeriesOutcome').when(sfn.Condition.isPresent('$.failure'), failed).otherwise(done),
+      new sfn.Choice(this, 'AnalysedWhere')
+        .when(
+          sfn.Condition.isPresent('$.report.fargate'),
+          this.fargateAnalysis(props.analysisTask, analysisFailed, outcome),
+        )
+        .otherwise(outcome),
     );
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
@@ -91,5 +114,61 @@ export class SeriesStateMachine extends Construct {
     });
     // SnsPublish grants sns:Publish only; publishing to an encrypted topic also needs its key.
     grantKeyUse(props.reportTopic.masterKey, this.stateMachine, 'the report topic');
+  }
+
+  /**
+   * Runs the analysis task and waits for it. Step Functions ends a runTask.sync step when the task stops, whatever
+   * its exit code, so a non-zero exit is turned into an analysis failure here.
+   */
+  private fargateAnalysis(
+    analysis: FargateAnalysis,
+    analysisFailed: sfn.IChainable,
+    outcome: sfn.IChainable,
+  ): sfn.IChainable {
+    const run = new tasks.EcsRunTask(this, 'AnalyzeOnFargate', {
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      cluster: analysis.cluster,
+      taskDefinition: analysis.taskDefinition,
+      launchTarget: new tasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST }),
+      subnets: analysis.subnets,
+      securityGroups: [analysis.securityGroup],
+      assignPublicIp: false,
+      cpu: sfn.JsonPath.stringAt('$.report.fargate.cpu'),
+      memoryMiB: sfn.JsonPath.stringAt('$.report.fargate.memoryMiB'),
+      containerOverrides: [
+        {
+          containerDefinition: analysis.container,
+          environment: [
+            { name: 'HEAPWATCH_SERIES_INPUT', value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$')) },
+            { name: 'NODE_OPTIONS', value: sfn.JsonPath.stringAt('$.report.fargate.nodeOptions') },
+          ],
+        },
+      ],
+      resultPath: '$.analysisTask',
+    });
+    run.addRetry({ errors: ['ECS.AmazonECSException'], interval: Duration.seconds(30), maxAttempts: 3 });
+    run.addCatch(analysisFailed, { resultPath: '$.analysisFailure' });
+    // A path missing in a comparison is a States.Runtime error no Catch takes: check presence first.
+    const taskFailed = new sfn.Pass(this, 'AnalysisTaskFailed', {
+      parameters: {
+        Error: 'AnalysisTaskFailed',
+        Cause: sfn.JsonPath.format(
+          'the analysis task did not exit 0; its log is in the AnalysisTask log group. The stopped task: {}',
+          sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$.analysisTask')),
+        ),
+      },
+      resultPath: '$.analysisFailure',
+    }).next(analysisFailed);
+    const exitCode = '$.analysisTask.Containers[0].ExitCode';
+    return run.next(
+      new sfn.Choice(this, 'AnalysisTaskExited')
+        .when(
+          sfn.Condition.isPresent(exitCode),
+          new sfn.Choice(this, 'AnalysisTaskExitCode')
+            .when(sfn.Condition.numberEquals(exitCode, 0), outcome)
+            .otherwise(taskFailed),
+        )
+        .otherwise(taskFailed),
+    );
   }
 }

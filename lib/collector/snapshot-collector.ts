@@ -9,10 +9,15 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { grantKeyUse } from '../permissions/key-grants';
+import { AnalysisTask } from './analysis-task';
 import { CollectorFunction } from './collector-functions';
-import { acknowledgeLambdaBasics, acknowledgeScopedWildcards } from './nag-acknowledgements';
+import {
+  acknowledgeLambdaBasics,
+  acknowledgePlainTaskEnvironment,
+  acknowledgeScopedWildcards,
+} from './nag-acknowledgements';
 import { SeriesStateMachine } from './series-state-machine';
 
 export interface SnapshotCollectorProps {
@@ -49,9 +54,9 @@ export interface SnapshotCollectorFunctions {
 }
 
 /**
- * Largest snapshot the analysis function takes on; bigger series are analysed locally. Measured (bench:analysis):
- * diffing three snapshots peaks at ~3.2× the largest one (1.24 GiB RSS for 358/375/394 MB files), so 2 GiB needs
- * ~6.5 GB of the function's 10 GB; /tmp (10 GB) holds the three files.
+ * Largest snapshot the analysis function takes on; bigger series are analysed by a Fargate task (AnalysisTask).
+ * Measured (bench:analysis): diffing three snapshots peaks at ~3.2× the largest one (1.24 GiB RSS for
+ * 358/375/394 MB files), so 2 GiB needs ~6.5 GB of the function's 10 GB; /tmp (10 GB) holds the three files.
  */
 export const ANALYSIS_MAX_SNAPSHOT_SIZE = Size.gibibytes(2);
 const ANALYSIS_MEMORY_MIB = 10_240;
@@ -68,6 +73,8 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
   readonly stateMachine: sfn.StateMachine;
   readonly reportTopic: sns.ITopic;
   readonly functions: SnapshotCollectorFunctions;
+  /** Analyses series too big for the analysis function, run by the state machine. */
+  readonly analysisTask: AnalysisTask;
 
   constructor(scope: Construct, id: string, props: SnapshotCollectorProps) {
     super(scope, id);
@@ -125,15 +132,26 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
         HEAPWATCH_BUCKET: bucket.bucketName,
         HEAPWATCH_REPORT_TOPIC_ARN: this.reportTopic.topicArn,
         HEAPWATCH_MAX_ANALYSIS_BYTES: String(ANALYSIS_MAX_SNAPSHOT_SIZE.toBytes()),
+        HEAPWATCH_FARGATE_ANALYSIS: 'enabled',
         // Strings of the snapshot live on the V8 heap; the default limit would be far below the function's memory.
         NODE_OPTIONS: '--max-old-space-size=8192',
       },
     }).function;
+    this.analysisTask = new AnalysisTask(this, 'AnalysisTask', {
+      environment: { HEAPWATCH_BUCKET: bucket.bucketName, HEAPWATCH_REPORT_TOPIC_ARN: this.reportTopic.topicArn },
+    });
     this.stateMachine = new SeriesStateMachine(this, 'Series', {
       discover,
       capture,
       analyze,
       reportTopic: this.reportTopic,
+      analysisTask: {
+        cluster,
+        taskDefinition: this.analysisTask.taskDefinition,
+        container: this.analysisTask.container,
+        subnets: common.subnets,
+        securityGroup,
+      },
     }).stateMachine;
     const trigger = new CollectorFunction(this, 'Trigger', {
       ...common,
@@ -201,17 +219,17 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
         resources: objectArns,
       }),
     );
-    analyze.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: objectArns }),
-    );
-    // Unconditional: a GetObject carries no s3:prefix for a condition to match, so S3 would still answer 403.
-    analyze.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+    // The analysis function and the analysis task both read a series and write and publish its report.
+    const reportWriters: (iam.IGrantable & IConstruct)[] = [analyze, this.analysisTask.taskDefinition.taskRole];
+    for (const grantee of reportWriters) {
+      iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject', 's3:PutObject'], resourceArns: objectArns });
+      // Unconditional: a GetObject carries no s3:prefix for a condition to match, so S3 would still answer 403.
+      iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [bucket.bucketArn] });
+      grantKeyUse(this.reportTopic.masterKey, grantee, 'the report topic');
+      iam.Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: [this.reportTopic.topicArn] });
+    }
     // The keys' own ARNs, never an alias ARN (which grants nothing); AWS managed keys need no grant (grantKeyUse).
-    for (const fn of [capture, analyze]) grantKeyUse(bucket.encryptionKey, fn, 'the snapshot bucket');
-    grantKeyUse(this.reportTopic.masterKey, analyze, 'the report topic');
-    analyze.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.reportTopic.topicArn] }),
-    );
+    for (const reader of [capture, ...reportWriters]) grantKeyUse(bucket.encryptionKey, reader, 'the snapshot bucket');
     this.stateMachine.grantStartExecution(trigger);
     trigger.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [this.stateMachine.stateMachineArn] }),
@@ -222,7 +240,17 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
   private acknowledgeNagFindings(): void {
     const { trigger, discover, capture, analyze } = this.functions;
     for (const fn of [trigger, discover, capture, analyze]) acknowledgeLambdaBasics(fn);
-    acknowledgeScopedWildcards([trigger.role, discover.role, capture.role, analyze.role, this.stateMachine.role]);
+    const { taskDefinition } = this.analysisTask;
+    acknowledgeScopedWildcards([
+      trigger.role,
+      discover.role,
+      capture.role,
+      analyze.role,
+      this.stateMachine.role,
+      taskDefinition.taskRole,
+      taskDefinition.executionRole,
+    ]);
+    acknowledgePlainTaskEnvironment(taskDefinition);
   }
 
   /** Private subnets with egress (NAT) when there are some; else isolated ones, which need VPC endpoints. */

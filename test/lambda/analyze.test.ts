@@ -127,6 +127,31 @@ describe('a series through the discover, capture and analyze handlers', () => {
     });
   });
 
+  test('hands a series too big for the function to a Fargate task sized for it, writing and publishing nothing', async () => {
+    // Prepare
+    const analyze = createAnalyzeHandler({
+      s3: s3.client,
+      sns: new SNSClient({}),
+      topicArn: TOPIC,
+      analyzer: diffAnalyzer,
+      maxSnapshotBytes: 1000,
+      fargate: true,
+      workDir: tmpdir(),
+    });
+
+    // Act
+    const outcome = await analyze({ ...series, service: 'delegated' });
+
+    // Assess
+    expect(outcome).toEqual({
+      verdict: 'delegated',
+      analysed: false,
+      fargate: { cpu: '4096', memoryMiB: '8192', nodeOptions: '--max-old-space-size=6963' },
+    });
+    expect(await s3.listKeys(`prod/delegated/`)).toEqual([]);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
   test('diagnoses from the heap profiles when the snapshots are too large for Lambda, and says how to diff them', async () => {
     // Act
     const outcome = await analyzeWith(1000)({ ...series, service: 'shop' });

@@ -90,7 +90,9 @@ export class LocalStateMachine {
   /** One execution of the definition on `input` (any JSON value). */
   async run(input: unknown, handlers: LocalHandlers): Promise<LocalExecution> {
     const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
-    const definition = structuredClone(this.definition);
+    // Not structuredClone: under jest its objects come from another realm, and the engine evaluates the Parameters of
+    // nested objects only when they are plain objects of its own realm.
+    const definition = JSON.parse(JSON.stringify(this.definition)) as StateMachineDefinition;
     for (const [name, state] of Object.entries(definition.States)) {
       if (state.Type !== 'Task') continue;
       const lambda = handlers.lambdas[state.Resource];
@@ -145,6 +147,18 @@ export class LocalStateMachine {
     if (attribute === 'Arn' && this.resources[logicalId]?.Type === 'AWS::Lambda::Function') {
       return `arn:aws:lambda:${this.region}:${this.account}:function:${logicalId}`;
     }
+    // What an ecs:runTask step names: its cluster, task definition, subnets and security groups.
+    if (attribute === 'Arn' && this.resources[logicalId]?.Type === 'AWS::ECS::Cluster') {
+      return `arn:aws:ecs:${this.region}:${this.account}:cluster/${logicalId}`;
+    }
+    if (attribute === 'GroupId' && this.resources[logicalId]?.Type === 'AWS::EC2::SecurityGroup') {
+      return `sg-${logicalId}`;
+    }
+    const referenced = ref === undefined ? undefined : this.resources[ref]?.Type;
+    if (referenced === 'AWS::ECS::TaskDefinition') {
+      return `arn:aws:ecs:${this.region}:${this.account}:task-definition/${ref}:1`;
+    }
+    if (referenced === 'AWS::EC2::Subnet') return `subnet-${ref}`;
     throw new Error(`no fake value for ${JSON.stringify(value)}: add one to LocalStateMachine`);
   }
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { DescribeTasksCommand, type DescribeTasksCommandOutput, ECSClient } from '@aws-sdk/client-ecs';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import aslValidator from 'asl-validator';
 import { App, Stack } from 'aws-cdk-lib';
@@ -13,6 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { SeriesRequest, SeriesState } from '../../../collector/series';
 import type { SeriesInput } from '../../../collector/series-report';
 import { staticSigningKeySource } from '../../../collector/signing-key-source';
+import { runAnalysisTask } from '../../../lambda/analysis-task';
 import { createAnalyzeHandler, diffAnalyzer } from '../../../lambda/analyze';
 import { createCaptureHandler } from '../../../lambda/capture';
 import { createDiscoverHandler } from '../../../lambda/discover';
@@ -28,6 +30,22 @@ const cdkContext = require('../../../cdk.json').context;
 const TASK_ID = 'f10f10f10f10f10f10f10f10f10f10f1';
 const TASK_ARN = `arn:aws:ecs:eu-west-1:123456789012:task/prod/${TASK_ID}`;
 const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
+const RUN_TASK = 'arn:aws:states:::ecs:runTask.sync';
+
+/** What the AnalyzeOnFargate step asks ECS for, as far as the test reads it. */
+interface RunTaskParameters {
+  readonly Cluster: string;
+  readonly TaskDefinition: string;
+  readonly LaunchType: string;
+  readonly Overrides: {
+    readonly Cpu: string;
+    readonly Memory: string;
+    readonly ContainerOverrides: {
+      readonly Name: string;
+      readonly Environment: { readonly Name: string; readonly Value: string }[];
+    }[];
+  };
+}
 const ecsMock = mockClient(ECSClient);
 const snsMock = mockClient(SNSClient);
 
@@ -62,9 +80,10 @@ interface Hooks {
   readonly analyze?: (input: SeriesInput) => Promise<void> | void;
 }
 
-const running = (): DescribeTasksCommandOutput['tasks'] => [
-  fargateTask(TASK_ID, '127.0.0.1', { taskArn: TASK_ARN, group: 'service:shop' }),
+const runningIn = (service: string): DescribeTasksCommandOutput['tasks'] => [
+  fargateTask(TASK_ID, '127.0.0.1', { taskArn: TASK_ARN, group: `service:${service}` }),
 ];
+const running = () => runningIn('shop');
 const lambdaError = (name: string, message: string) => Object.assign(new Error(message), { name });
 
 describe('the synthesized state machine on a States Language engine, driving the real handlers', () => {
@@ -74,6 +93,8 @@ describe('the synthesized state machine on a States Language engine, driving the
   let busyProxy: { url: string; server: Server; answers: ProxiedAnswer[] };
   /** What the state machine's own sns:publish task sent (PublishAnalysisFailure). */
   const notifications: unknown[] = [];
+  /** The analysis tasks the state machine started. */
+  const startedTasks: RunTaskParameters[] = [];
 
   beforeAll(async () => {
     collector = synthesizedCollector();
@@ -91,6 +112,7 @@ describe('the synthesized state machine on a States Language engine, driving the
   });
   beforeEach(() => {
     notifications.length = 0;
+    startedTasks.length = 0;
     snsMock.reset();
     snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
     ecsMock.reset();
@@ -100,7 +122,15 @@ describe('the synthesized state machine on a States Language engine, driving the
   /** One execution; the Wait state waits 1 s instead of the request's interval. */
   function execute(
     request: SeriesRequest,
-    options: { readonly privateKey?: string; readonly adminPort?: number; readonly hooks?: Hooks } = {},
+    options: {
+      readonly privateKey?: string;
+      readonly adminPort?: number;
+      readonly hooks?: Hooks;
+      /** The analysis function's limit, as HEAPWATCH_MAX_ANALYSIS_BYTES sets it. @default 2 GiB */
+      readonly maxSnapshotBytes?: number;
+      /** Run before the analysis task's code; a throw makes the container exit 1. */
+      readonly analysisTask?: () => void;
+    } = {},
   ): Promise<LocalExecution> {
     const ecsClient = new ECSClient({});
     const hooks = options.hooks ?? {};
@@ -119,7 +149,8 @@ describe('the synthesized state machine on a States Language engine, driving the
       sns: new SNSClient({}),
       topicArn: collector.reportTopicArn,
       analyzer: diffAnalyzer,
-      maxSnapshotBytes: 2 * 1024 ** 3,
+      maxSnapshotBytes: options.maxSnapshotBytes ?? 2 * 1024 ** 3,
+      fargate: true,
       workDir: tmpdir(),
     });
     return collector.machine.run(request, {
@@ -141,6 +172,28 @@ describe('the synthesized state machine on a States Language engine, driving the
         [SNS_PUBLISH]: async (parameters) => {
           notifications.push(parameters);
           return { MessageId: `local-${notifications.length}` };
+        },
+        // ECS at the SDK boundary: the task's container runs in-process with the environment the step gives it.
+        [RUN_TASK]: async (parameters) => {
+          startedTasks.push(parameters as unknown as RunTaskParameters);
+          const [container] = (parameters as unknown as RunTaskParameters).Overrides.ContainerOverrides;
+          const environment = Object.fromEntries(container.Environment.map(({ Name, Value }) => [Name, Value]));
+          let exitCode = 0;
+          try {
+            options.analysisTask?.();
+            await runAnalysisTask(
+              { ...environment, HEAPWATCH_REPORT_TOPIC_ARN: collector.reportTopicArn },
+              { s3: s3Server.client, sns: new SNSClient({}), workDir: tmpdir() },
+            );
+          } catch {
+            exitCode = 1;
+          }
+          return {
+            TaskArn: `arn:aws:ecs:eu-west-1:123456789012:task/prod/analysis${startedTasks.length}`,
+            LastStatus: 'STOPPED',
+            StoppedReason: 'Essential container in task exited',
+            Containers: [{ Name: container.Name, ExitCode: exitCode }],
+          };
         },
       },
       waitMs: { WaitBetweenSnapshots: 1000 },
@@ -177,7 +230,7 @@ describe('the synthesized state machine on a States Language engine, driving the
         ...['CaptureSnapshot', 'MoreSnapshots', 'WaitBetweenSnapshots'],
         ...['CaptureSnapshot', 'MoreSnapshots', 'WaitBetweenSnapshots'],
         ...['CaptureSnapshot', 'MoreSnapshots'],
-        ...['AnalyzeSeries', 'SeriesOutcome', 'ReportPublished'],
+        ...['AnalyzeSeries', 'AnalysedWhere', 'SeriesOutcome', 'ReportPublished'],
       ]);
       expect(run.output).toMatchObject({ captured: 3, report: { verdict: 'leak', analysed: true } });
       const reports = await s3Server.listKeys(`prod/shop/${TASK_ID}/series-`);
@@ -187,6 +240,80 @@ describe('the synthesized state machine on a States Language engine, driving the
         [collector.reportTopicArn, `heapwatch leak: prod/shop/${TASK_ID}`],
       ]);
       expect(notifications).toEqual([]);
+    },
+    SERIES_TIMEOUT_MS,
+  );
+
+  test(
+    'a series too big for the analysis function is analysed by a Fargate task sized for it, which reports it',
+    async () => {
+      // Prepare: the task of another service, so this series has its own keys
+      ecsMock.on(DescribeTasksCommand).resolves({ tasks: runningIn('big') });
+
+      // Act: a limit below the snapshots' size, as a series of 5 GiB snapshots meets the real one
+      const run = await execute({ ...request, service: 'big' }, { maxSnapshotBytes: 1000 });
+
+      // Assess
+      expect({ status: run.status, error: run.error, cause: run.cause }).toEqual({ status: 'SUCCEEDED' });
+      expect(run.visited.slice(-7)).toEqual([
+        'AnalyzeSeries',
+        'AnalysedWhere',
+        'AnalyzeOnFargate',
+        'AnalysisTaskExited',
+        'AnalysisTaskExitCode',
+        'SeriesOutcome',
+        'ReportPublished',
+      ]);
+      expect(startedTasks).toHaveLength(1);
+      const [task] = startedTasks;
+      expect(task).toMatchObject({
+        LaunchType: 'FARGATE',
+        TaskDefinition: expect.stringMatching(/SnapshotCollectorAnalysisTask/), // the family: its latest revision
+        Overrides: { Cpu: '4096', Memory: '8192' },
+      });
+      const environment = task.Overrides.ContainerOverrides[0].Environment;
+      expect(environment).toContainEqual({ Name: 'NODE_OPTIONS', Value: '--max-old-space-size=6963' });
+      // The function wrote and published nothing: the task did, once.
+      expect(sentMessages().map((message) => message.Subject)).toEqual([`heapwatch leak: prod/big/${TASK_ID}`]);
+      const pointer = await s3Server.client.send(
+        new GetObjectCommand({ Bucket: s3Server.bucket, Key: `prod/big/${TASK_ID}/latest-report.json` }),
+      );
+      expect(JSON.parse((await pointer.Body?.transformToString()) ?? '{}')).toMatchObject({ verdict: 'leak' });
+      expect(notifications).toEqual([]);
+    },
+    SERIES_TIMEOUT_MS,
+  );
+
+  test(
+    'an analysis task that exits non-zero is published as a failed analysis, and the execution fails',
+    async () => {
+      // Prepare
+      ecsMock.on(DescribeTasksCommand).resolves({ tasks: runningIn('big-failing') });
+
+      // Act
+      const run = await execute(
+        { ...request, service: 'big-failing' },
+        {
+          maxSnapshotBytes: 1000,
+          analysisTask: () => {
+            throw new Error('out of memory');
+          },
+        },
+      );
+
+      // Assess
+      expect(run.visited.slice(-5)).toEqual([
+        'AnalysisTaskExited',
+        'AnalysisTaskExitCode',
+        'AnalysisTaskFailed',
+        'PublishAnalysisFailure',
+        'AnalysisFailed',
+      ]);
+      expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'AnalysisTaskFailed' });
+      expect(run.cause).toMatch(/the analysis task did not exit 0.*"ExitCode":1/);
+      expect(sentMessages()).toEqual([]);
+      expect(notifications).toHaveLength(1);
+      expect(JSON.stringify(notifications[0])).toMatch(/The heapwatch analysis step failed/);
     },
     SERIES_TIMEOUT_MS,
   );
@@ -220,10 +347,11 @@ describe('the synthesized state machine on a States Language engine, driving the
       const run = await execute(request, { hooks });
 
       // Assess
-      expect(run.visited.slice(-5)).toEqual([
+      expect(run.visited.slice(-6)).toEqual([
         'WaitBetweenSnapshots',
         'CaptureSnapshot',
         'AnalyzeSeries',
+        'AnalysedWhere',
         'SeriesOutcome',
         'SeriesFailed',
       ]);
@@ -298,7 +426,14 @@ describe('the synthesized state machine on a States Language engine, driving the
       const run = await execute(request, { privateKey: STRANGER_KEYS.privateKey });
 
       // Assess
-      expect(run.visited).toEqual(['FindTask', 'CaptureSnapshot', 'AnalyzeSeries', 'SeriesOutcome', 'SeriesFailed']);
+      expect(run.visited).toEqual([
+        'FindTask',
+        'CaptureSnapshot',
+        'AnalyzeSeries',
+        'AnalysedWhere',
+        'SeriesOutcome',
+        'SeriesFailed',
+      ]);
       expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'CaptureError' });
       expect(sentMessages()[0].Message).toMatch(/failed: task f10f10f10f10f10f10f10f10f10f10f1: 401 bad-signature/);
       expect(notifications).toEqual([]);
@@ -325,7 +460,14 @@ describe('the synthesized state machine on a States Language engine, driving the
         { state: 'FindTask', error: 'Lambda.ServiceException', pauseMs: expect.any(Number) },
       ]);
       expect(run.retries[0].pauseMs).toBeGreaterThanOrEqual(2000);
-      expect(run.visited).toEqual(['FindTask', 'NothingCaptured', 'AnalyzeSeries', 'SeriesOutcome', 'SeriesFailed']);
+      expect(run.visited).toEqual([
+        'FindTask',
+        'NothingCaptured',
+        'AnalyzeSeries',
+        'AnalysedWhere',
+        'SeriesOutcome',
+        'SeriesFailed',
+      ]);
       expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'CaptureError' });
       expect(sentMessages()[0].Message).toContain(`failed: task ${TASK_ID}: not found in cluster prod`);
     },

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -118,7 +120,7 @@ describe('SnapshotCollector', () => {
     expect(policies).not.toMatch(/"s3:\*"|"ecs:\*"|"states:\*"/);
   });
 
-  test('only the analysis may list the bucket, so a missing latest-report.json reads as 404 and not 403', () => {
+  test('only the analysis (function and task) may list the bucket, so a missing latest-report.json reads as 404, not 403', () => {
     // Prepare
     const { stack } = collectorStack();
 
@@ -127,10 +129,56 @@ describe('SnapshotCollector', () => {
 
     // Assess
     const listing = Object.entries(policies).filter(([, policy]) => JSON.stringify(policy).includes('s3:ListBucket'));
-    expect(listing.map(([logicalId]) => logicalId)).toEqual([expect.stringMatching(/Analyze/)]);
-    expect(JSON.stringify(listing[0][1])).toMatch(
-      /"Action":"s3:ListBucket","Effect":"Allow","Resource":\{"Fn::GetAtt":\["Snapshots[0-9A-F]+","Arn"\]\}/,
+    expect(listing.map(([logicalId]) => logicalId)).toEqual([
+      expect.stringMatching(/^SnapshotCollectorAnalyzeServiceRole/),
+      expect.stringMatching(/^SnapshotCollectorAnalysisTaskTaskRole/),
+    ]);
+    for (const [, policy] of listing)
+      expect(JSON.stringify(policy)).toMatch(
+        /"Action":"s3:ListBucket","Effect":"Allow","Resource":\{"Fn::GetAtt":\["Snapshots[0-9A-F]+","Arn"\]\}/,
+      );
+  });
+
+  test('series too big for Lambda go to an arm64 Fargate task with 200 GiB of storage, whose image holds the analysis', () => {
+    // Prepare
+    const { stack, app } = collectorStack();
+
+    // Act
+    const template = Template.fromStack(stack);
+    const assembly = app.synth();
+
+    // Assess
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      EphemeralStorage: { SizeInGiB: 200 },
+      ContainerDefinitions: [
+        Match.objectLike({
+          Name: 'analysis',
+          Environment: Match.arrayWith([
+            { Name: 'HEAPWATCH_BUCKET', Value: { Ref: Match.stringLikeRegexp('^Snapshots') } },
+            { Name: 'HEAPWATCH_REPORT_TOPIC_ARN', Value: { Ref: Match.stringLikeRegexp('ReportTopic') } },
+          ]),
+          LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('diff a snapshot series'),
+      Environment: { Variables: Match.objectLike({ HEAPWATCH_FARGATE_ANALYSIS: 'enabled' }) },
+    });
+    const definition = JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(definition).toContain(':states:::ecs:runTask.sync');
+    // The state machine may run the task and pass both of its roles to ECS, nothing more.
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).toMatch(/"ecs:RunTask".*"iam:PassRole"/);
+    const images = readdirSync(assembly.directory).filter((entry) =>
+      existsSync(join(assembly.directory, entry, 'Dockerfile')),
     );
+    expect(images).toHaveLength(1);
+    const dockerfile = readFileSync(join(assembly.directory, images[0], 'Dockerfile'), 'utf8');
+    expect(existsSync(join(assembly.directory, images[0], 'index.js'))).toBe(true);
+    expect(dockerfile).toMatch(/^FROM public\.ecr\.aws\/docker\/library\/node:24/m);
+    expect(dockerfile).not.toMatch(/^RUN /m);
   });
 
   test('the capture function alone reads the signing key’s secret, named by HEAPWATCH_PRIVATE_KEY_ARN', () => {
