@@ -56,6 +56,16 @@ export class SeriesStateMachine extends Construct {
       retryOnServiceExceptions: true,
       resultPath: '$.report',
     });
+    // Many alerts at once can hit the account's Lambda concurrency: a throttled step waits rather than failing the
+    // series (5 s, then doubling: up to ~5 minutes in all).
+    for (const task of [discover, capture, analyze]) {
+      task.addRetry({
+        errors: ['Lambda.TooManyRequestsException'],
+        interval: Duration.seconds(5),
+        backoffRate: 2,
+        maxAttempts: 6,
+      });
+    }
     const wait = new sfn.Wait(this, 'WaitBetweenSnapshots', { time: sfn.WaitTime.secondsPath('$.intervalSeconds') });
     const failed = new sfn.Fail(this, 'SeriesFailed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
     const done = new sfn.Succeed(this, 'ReportPublished');

@@ -441,25 +441,26 @@ describe('the synthesized state machine on a States Language engine, driving the
     SERIES_TIMEOUT_MS,
   );
 
-  test(
-    'a Lambda service error is retried after the definition’s interval before any Catch sees it',
-    async () => {
+  test.each([
+    ['Lambda.ServiceException', 'Lambda is unavailable', 2000],
+    ['Lambda.TooManyRequestsException', 'Rate Exceeded.', 5000],
+  ])(
+    'a Lambda error %s is retried after the definition’s interval before any Catch sees it',
+    async (error, message, intervalMs) => {
       // Prepare: the first invocation of the discovery fails in the Lambda service; the task has gone meanwhile
       let invocations = 0;
       const discover = () => {
         invocations += 1;
         ecsMock.on(DescribeTasksCommand).resolves({ tasks: [], failures: [{ arn: TASK_ARN, reason: 'MISSING' }] });
-        if (invocations === 1) throw lambdaError('Lambda.ServiceException', 'Lambda is unavailable');
+        if (invocations === 1) throw lambdaError(error, message);
       };
 
       // Act
       const run = await execute(request, { hooks: { discover } });
 
       // Assess
-      expect(run.retries).toEqual([
-        { state: 'FindTask', error: 'Lambda.ServiceException', pauseMs: expect.any(Number) },
-      ]);
-      expect(run.retries[0].pauseMs).toBeGreaterThanOrEqual(2000);
+      expect(run.retries).toEqual([{ state: 'FindTask', error, pauseMs: expect.any(Number) }]);
+      expect(run.retries[0].pauseMs).toBeGreaterThanOrEqual(intervalMs);
       expect(run.visited).toEqual([
         'FindTask',
         'NothingCaptured',
