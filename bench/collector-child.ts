@@ -17,6 +17,8 @@ export const BENCH_TASK_ID = 'bench0000000000000000000000000000';
 export interface ChildResult {
   readonly bytes: number;
   readonly seconds: number;
+  /** Capture only: from the request to the body's first byte (the agent's V8 write and hash). */
+  readonly firstByteSeconds?: number;
   readonly peakRssBytes: number;
   readonly cpuSeconds: number;
 }
@@ -60,12 +62,16 @@ function peakRssBytes(): number {
 async function childCapture(inParts: boolean): Promise<ChildResult> {
   const s3 = benchS3Client();
   const started = process.hrtime.bigint();
+  let firstByteSeconds: number | undefined;
   const stored = await captureToS3({
     s3,
     bucket: 'snapshots',
     cluster: 'bench',
     service: 'synthetic',
-    taskId: BENCH_TASK_ID,
+    taskId: process.env.BENCH_TASK_ID ?? BENCH_TASK_ID,
+    onProgress: () => {
+      firstByteSeconds ??= Number(process.hrtime.bigint() - started) / 1e9;
+    },
     url: process.env.BENCH_AGENT_URL ?? '',
     signingKey: staticSigningKeySource(process.env.BENCH_PRIVATE_KEY ?? '', 'BENCH_PRIVATE_KEY'),
     partSizeBytes: partSizeBytes(),
@@ -73,7 +79,7 @@ async function childCapture(inParts: boolean): Promise<ChildResult> {
     ...(inParts ? { singlePutLimitBytes: 0 } : {}),
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  return { bytes: stored.bytes, seconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds() };
+  return { bytes: stored.bytes, seconds, firstByteSeconds, peakRssBytes: peakRssBytes(), cpuSeconds: cpuSeconds() };
 }
 
 async function childRawCopy(): Promise<ChildResult> {

@@ -27,6 +27,7 @@ import { pipeline } from 'node:stream/promises';
 import { generateSigningKeyPair, NonceCache, parsePublicKey, verifyToken } from '@heapwatch/agent/protocol';
 import { build } from 'esbuild';
 import { LoopbackS3Server } from '../test/support/loopback-s3/loopback-s3-server';
+import { forkChild } from './agent/measure';
 import { pinProcess, planCores } from './agent/pinning';
 import { parseSize, sizeArgument } from './collector/size';
 import { type ChildResult, BENCH_TASK_ID as TASK_ID } from './collector-child';
@@ -234,8 +235,71 @@ async function serveS3(): Promise<void> {
   process.stdout.write(`${port}\n`);
 }
 
+/**
+ * `--heaps 200,1024`: whole captures of real agents (bench/agent/heap-child.ts, a heap of that many MiB of small
+ * objects) through the collector into the S3 server: V8's write and the agent's hash (request → first byte) against
+ * the transfer (first byte → stored).
+ */
+async function wholeCaptures(heapsMiB: readonly number[]): Promise<void> {
+  const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+  const sinkDir = await mkdtemp(join(WORK_DIR, 'sink-'));
+  const snapshotDir = await mkdtemp(join(WORK_DIR, 'agent-'));
+  const sink = await startS3Process(sinkDir);
+  try {
+    const script = await bundleChild();
+    const rows: string[] = [];
+    for (const heapMiB of heapsMiB) {
+      const heap = await forkChild<{ adminUrl: string; heapUsed: number }>(
+        'heap-child.ts',
+        { BENCH_HEAP_MB: String(heapMiB), BENCH_PUBLIC_KEY: KEYS.publicKey, BENCH_SNAPSHOT_DIR: snapshotDir },
+        ['--expose-gc', '--max-old-space-size=16384'],
+      );
+      try {
+        const result = await runChild(script, 'capture', {
+          BENCH_AGENT_URL: heap.ready.adminUrl,
+          BENCH_TASK_ID: 'bench-heap',
+          BENCH_PRIVATE_KEY: KEYS.privateKey,
+          BENCH_S3_ENDPOINT: sink.endpoint,
+          BENCH_S3_CA: join(TLS_DIR, 'loopback.crt'),
+        });
+        const write = result.firstByteSeconds ?? 0;
+        const transfer = result.seconds - write;
+        const share = (part: number) => `${((part / result.seconds) * 100).toFixed(0)} %`;
+        rows.push(
+          `| ${mib(heap.ready.heapUsed)} MiB | ${mib(result.bytes)} MiB | ${write.toFixed(1)} s (${share(write)}) | ${transfer.toFixed(1)} s (${share(transfer)}, ${(result.bytes / 1024 ** 2 / transfer).toFixed(0)} MiB/s) | ${result.seconds.toFixed(1)} s |`,
+        );
+      } finally {
+        await heap.stop();
+      }
+    }
+    process.stdout.write(
+      [
+        'whole captures through the collector into the S3 server (HTTPS, one verified PutObject):',
+        '| heap used | snapshot | V8 write + hash (request → first byte) | transfer (first byte → stored) | whole capture |',
+        '|---|---|---|---|---|',
+        ...rows,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await sink.stop();
+    await rm(sinkDir, { recursive: true, force: true });
+    await rm(snapshotDir, { recursive: true, force: true });
+  }
+}
+
+function heapsArgument(argv: readonly string[] = process.argv): number[] | undefined {
+  const index = argv.indexOf('--heaps');
+  if (index < 0) return undefined;
+  const sizes = (argv[index + 1] ?? '').split(',').map(Number);
+  if (sizes.length === 0 || sizes.some((size) => !Number.isInteger(size) || size < 1))
+    throw new Error('--heaps takes heap sizes in MiB, e.g. --heaps 200,1024');
+  return sizes;
+}
+
 const role = process.env.BENCH_ROLE;
-(role === undefined ? main() : serveS3()).catch((error: unknown) => {
+const heaps = heapsArgument();
+(role !== undefined ? serveS3() : heaps !== undefined ? wholeCaptures(heaps) : main()).catch((error: unknown) => {
   process.stderr.write(`bench:collector failed: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
 });
