@@ -45,7 +45,10 @@ export interface HeapwatchProps {
   readonly snapshotRetention?: Duration;
   /** Bucket for the snapshot bucket's S3 server access logs. @default - none */
   readonly snapshotAccessLogsBucket?: s3.IBucket;
-  /** Snapshots per series (same task, minutes apart). @default - the collector's default (3) */
+  /**
+   * Steps per series (same task, minutes apart): a heap profile at each, snapshots at the first, middle and last.
+   * @default - the collector's default (3)
+   */
   readonly snapshotCount?: number;
   /** Time between the snapshots of a series. @default - the collector's default */
   readonly snapshotInterval?: Duration;

@@ -40,7 +40,10 @@ export interface SnapshotCollectorProps {
   readonly alarmTopic: sns.ITopic;
   /** Where report summaries are published. @default - a new topic encrypted with the AWS managed SNS key */
   readonly reportTopic?: sns.ITopic;
-  /** Snapshots per series, 2 to 10. @default 3 */
+  /**
+   * Steps per series, 2 to 10: a heap profile at each, a snapshot at the steps the diff uses (all of 2 or 3; the
+   * first, middle and last of more). @default 3
+   */
   readonly snapshotCount?: number;
   /** Time between two snapshots of a series. @default Duration.minutes(5) */
   readonly snapshotInterval?: Duration;
