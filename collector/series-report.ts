@@ -13,7 +13,7 @@ import {
 } from './analysis-placement';
 import type { StoredCapture } from './capture-to-s3';
 import { type LeakReport, pickForDiff, type SeriesAnalyzer } from './leak-report';
-import { latestReportKey, type ReportKeys, reportKeys, type SeriesState } from './series';
+import { latestReportKey, type ReportKeys, reportKeys, type SeriesState, seriesPrefix } from './series';
 import {
   failureText,
   formatBytes,
@@ -49,7 +49,15 @@ export interface SeriesOutcome {
   readonly locations?: ReportLocations;
   readonly analysed: boolean;
   /** The task size to analyse this series on, when it is too big for this process. */
-  readonly fargate?: FargatePlacement;
+  readonly fargate?: FargateHandOver;
+}
+
+/**
+ * A series handed to the analysis task: its size, and the S3 key of the series state it analyses (ECS caps a run's
+ * overrides at 8 KB, less than the state of a long series with long names).
+ */
+export interface FargateHandOver extends FargatePlacement {
+  readonly seriesInputKey: string;
 }
 
 /**
@@ -85,8 +93,12 @@ export async function reportSeries<R extends LeakReport>(
   const pickedProfiles = profiles.length >= 2 ? pickForDiff(profiles) : [];
   const largest = Math.max(0, ...pickedSnapshots.map((snapshot) => snapshot.bytes));
   const snapshotsFit = largest <= deps.maxSnapshotBytes;
-  const fargate = !snapshotsFit && deps.fargate ? fargatePlacement(largest) : undefined;
-  if (fargate !== undefined) return { verdict: 'delegated', analysed: false, fargate };
+  const placement = !snapshotsFit && deps.fargate ? fargatePlacement(largest) : undefined;
+  if (placement !== undefined) {
+    const seriesInputKey = `${seriesPrefix(input.cluster, input.service, input.taskId, startedAt)}input.json`;
+    await putText(deps.s3, bucket, seriesInputKey, JSON.stringify(input), 'application/json');
+    return { verdict: 'delegated', analysed: false, fargate: { ...placement, seriesInputKey } };
+  }
   const tooLargeText = deps.fargate
     ? `Snapshots not analysed: the largest is ${formatBytes(largest)}, and the analysis needs ~${formatBytes(analysisMemoryMiB(largest) * 1024 ** 2)} of memory, more than the largest Fargate task's ${formatBytes(FARGATE_MAX_MEMORY_MIB * 1024 ** 2)}. Download them and run heapwatch diff on a machine with more memory (see "Run the diff locally").`
     : tooLarge(largest, deps.maxSnapshotBytes);

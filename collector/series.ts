@@ -98,12 +98,14 @@ export function seriesId(startedAt: string): string {
   return time.toISOString().replace(/:/g, '-');
 }
 
-/**
- * Where the report of one series lands: `<cluster>/<service>/<task>/series-<started at>/report.*`, so a later series
- * of the same task never overwrites it.
- */
+/** The folder of one series' own objects: `<cluster>/<service>/<task>/series-<started at>/`. */
+export function seriesPrefix(cluster: string, service: string, taskId: string, startedAt: string): string {
+  return `${taskPrefix(cluster, service, taskId)}series-${seriesId(startedAt)}/`;
+}
+
+/** Where the report of one series lands (its folder), so a later series of the same task never overwrites it. */
 export function reportKeys(cluster: string, service: string, taskId: string, startedAt: string): ReportKeys {
-  const prefix = `${taskPrefix(cluster, service, taskId)}series-${seriesId(startedAt)}/`;
+  const prefix = seriesPrefix(cluster, service, taskId, startedAt);
   return { json: `${prefix}report.json`, md: `${prefix}report.md`, html: `${prefix}report.html` };
 }
 

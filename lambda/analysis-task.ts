@@ -1,12 +1,12 @@
 /**
  * The analysis as a Fargate task, for series too big for the analysis function: the container's entry point (not a
- * Lambda handler). The state machine passes the series state in HEAPWATCH_SERIES_INPUT and sizes the task from the
- * largest snapshot; the task writes the same report and publishes the same summary as the function would, then
- * exits 0. Any failure exits 1, which the state machine reports as a failed analysis.
+ * Lambda handler). The analysis function stored the series state at HEAPWATCH_SERIES_INPUT_KEY in the bucket and the
+ * state machine sized the task from the largest snapshot; the task writes the same report and publishes the same
+ * summary as the function would, then exits 0. Any failure exits 1, which fails the state machine's step.
  */
 import { tmpdir } from 'node:os';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { SeriesReport } from '../analysis';
 import type { ReportSeriesDependencies, SeriesInput, SeriesOutcome } from '../collector/series-report';
@@ -17,7 +17,8 @@ const logger = new Logger({ serviceName: 'heapwatch-collector' });
 
 /** What the task reads from its environment, all set by the SnapshotCollector and the state machine. */
 export interface AnalysisTaskEnvironment {
-  readonly HEAPWATCH_SERIES_INPUT?: string;
+  readonly HEAPWATCH_BUCKET?: string;
+  readonly HEAPWATCH_SERIES_INPUT_KEY?: string;
   readonly HEAPWATCH_REPORT_TOPIC_ARN?: string;
 }
 
@@ -28,8 +29,12 @@ export async function runAnalysisTask(
 ): Promise<SeriesOutcome> {
   const topicArn = env.HEAPWATCH_REPORT_TOPIC_ARN;
   if (!topicArn) throw new Error('HEAPWATCH_REPORT_TOPIC_ARN is not set: the SnapshotCollector sets it');
-  if (!env.HEAPWATCH_SERIES_INPUT) throw new Error('HEAPWATCH_SERIES_INPUT is not set: the state machine sets it');
-  const input = JSON.parse(env.HEAPWATCH_SERIES_INPUT) as SeriesInput;
+  const bucket = env.HEAPWATCH_BUCKET;
+  if (!bucket) throw new Error('HEAPWATCH_BUCKET is not set: the SnapshotCollector sets it');
+  const key = env.HEAPWATCH_SERIES_INPUT_KEY;
+  if (!key) throw new Error('HEAPWATCH_SERIES_INPUT_KEY is not set: the state machine sets it');
+  const stored = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const input = JSON.parse((await stored.Body?.transformToString()) ?? '') as SeriesInput;
   const outcome = await reportSeries(input, {
     ...deps,
     topicArn,

@@ -127,8 +127,9 @@ export class SeriesStateMachine extends Construct {
   }
 
   /**
-   * Runs the analysis task and waits for it. Step Functions ends a runTask.sync step when the task stops, whatever
-   * its exit code, so a non-zero exit is turned into an analysis failure here.
+   * Runs the analysis task and waits for it. A task that stops with a non-zero exit code, or never starts, fails the
+   * step (States.TaskFailed, the stopped task as its cause), which the Catch reports; the Choices after it guard the
+   * exit code once more. A hung task is stopped after 6 hours.
    */
   private fargateAnalysis(
     analysis: FargateAnalysis,
@@ -149,13 +150,17 @@ export class SeriesStateMachine extends Construct {
         {
           containerDefinition: analysis.container,
           environment: [
-            { name: 'HEAPWATCH_SERIES_INPUT', value: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$')) },
+            { name: 'HEAPWATCH_SERIES_INPUT_KEY', value: sfn.JsonPath.stringAt('$.report.fargate.seriesInputKey') },
             { name: 'NODE_OPTIONS', value: sfn.JsonPath.stringAt('$.report.fargate.nodeOptions') },
           ],
         },
       ],
       resultPath: '$.analysisTask',
+      // ~20 min per GB of the largest snapshot at 3 snapshots (bench:analysis), for the largest task's 30 GB
+      taskTimeout: sfn.Timeout.duration(Duration.hours(6)),
     });
+    // RunTask's own throttling and transient errors; a refused request (bad overrides) fails the same way each time,
+    // which the 8 KB-safe overrides here avoid.
     run.addRetry({ errors: ['ECS.AmazonECSException'], interval: Duration.seconds(30), maxAttempts: 3 });
     run.addCatch(analysisFailed, { resultPath: '$.analysisFailure' });
     // A path missing in a comparison is a States.Runtime error no Catch takes: check presence first.

@@ -127,7 +127,7 @@ describe('a series through the discover, capture and analyze handlers', () => {
     });
   });
 
-  test('hands a series too big for the function to a Fargate task sized for it, writing and publishing nothing', async () => {
+  test('hands a series too big for the function to a Fargate task sized for it, storing only the series for it', async () => {
     // Prepare
     const analyze = createAnalyzeHandler({
       s3: s3.client,
@@ -143,12 +143,14 @@ describe('a series through the discover, capture and analyze handlers', () => {
     const outcome = await analyze({ ...series, service: 'delegated' });
 
     // Assess
+    const seriesInputKey = `prod/delegated/${TASK_ID}/series-${seriesId(series.startedAt)}/input.json`;
     expect(outcome).toEqual({
       verdict: 'delegated',
       analysed: false,
-      fargate: { cpu: '4096', memoryMiB: '8192', nodeOptions: '--max-old-space-size=6963' },
+      fargate: { cpu: '4096', memoryMiB: '8192', nodeOptions: '--max-old-space-size=6963', seriesInputKey },
     });
-    expect(await s3.listKeys(`prod/delegated/`)).toEqual([]);
+    expect(await s3.listKeys(`prod/delegated/`)).toEqual([seriesInputKey]);
+    expect(JSON.parse(await readText(seriesInputKey))).toEqual({ ...series, service: 'delegated' });
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
   });
 

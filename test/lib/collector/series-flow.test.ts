@@ -182,18 +182,26 @@ describe('the synthesized state machine on a States Language engine, driving the
           try {
             options.analysisTask?.();
             await runAnalysisTask(
-              { ...environment, HEAPWATCH_REPORT_TOPIC_ARN: collector.reportTopicArn },
+              {
+                ...environment,
+                HEAPWATCH_BUCKET: s3Server.bucket,
+                HEAPWATCH_REPORT_TOPIC_ARN: collector.reportTopicArn,
+              },
               { s3: s3Server.client, sns: new SNSClient({}), workDir: tmpdir() },
             );
           } catch {
             exitCode = 1;
           }
-          return {
+          const stopped = {
             TaskArn: `arn:aws:ecs:eu-west-1:123456789012:task/prod/analysis${startedTasks.length}`,
             LastStatus: 'STOPPED',
+            StopCode: 'EssentialContainerExited',
             StoppedReason: 'Essential container in task exited',
             Containers: [{ Name: container.Name, ExitCode: exitCode }],
           };
+          // As Step Functions does: a container that exits non-zero fails the runTask.sync step.
+          if (exitCode !== 0) throw Object.assign(new Error(JSON.stringify(stopped)), { name: 'States.TaskFailed' });
+          return stopped;
         },
       },
       waitMs: { WaitBetweenSnapshots: 1000 },
@@ -272,7 +280,13 @@ describe('the synthesized state machine on a States Language engine, driving the
         Overrides: { Cpu: '4096', Memory: '8192' },
       });
       const environment = task.Overrides.ContainerOverrides[0].Environment;
-      expect(environment).toContainEqual({ Name: 'NODE_OPTIONS', Value: '--max-old-space-size=6963' });
+      expect(environment).toEqual([
+        {
+          Name: 'HEAPWATCH_SERIES_INPUT_KEY',
+          Value: expect.stringMatching(/^prod\/big\/.*\/series-[^/]+\/input\.json$/),
+        },
+        { Name: 'NODE_OPTIONS', Value: '--max-old-space-size=6963' },
+      ]);
       // The function wrote and published nothing: the task did, once.
       expect(sentMessages().map((message) => message.Subject)).toEqual([`heapwatch leak: prod/big/${TASK_ID}`]);
       const pointer = await s3Server.client.send(
@@ -302,15 +316,9 @@ describe('the synthesized state machine on a States Language engine, driving the
       );
 
       // Assess
-      expect(run.visited.slice(-5)).toEqual([
-        'AnalysisTaskExited',
-        'AnalysisTaskExitCode',
-        'AnalysisTaskFailed',
-        'PublishAnalysisFailure',
-        'AnalysisFailed',
-      ]);
-      expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'AnalysisTaskFailed' });
-      expect(run.cause).toMatch(/the analysis task did not exit 0.*"ExitCode":1/);
+      expect(run.visited.slice(-3)).toEqual(['AnalyzeOnFargate', 'PublishAnalysisFailure', 'AnalysisFailed']);
+      expect({ status: run.status, error: run.error }).toEqual({ status: 'FAILED', error: 'States.TaskFailed' });
+      expect(run.cause).toMatch(/"ExitCode":1/);
       expect(sentMessages()).toEqual([]);
       expect(notifications).toHaveLength(1);
       expect(JSON.stringify(notifications[0])).toMatch(/The heapwatch analysis step failed/);
