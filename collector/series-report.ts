@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import {
   analysisMemoryMiB,
@@ -12,8 +12,9 @@ import {
   fargatePlacement,
 } from './analysis-placement';
 import type { StoredCapture } from './capture-to-s3';
+import { pointLatestAt } from './latest-report';
 import { type LeakReport, pickForDiff, type SeriesAnalyzer } from './leak-report';
-import { latestReportKey, type ReportKeys, reportKeys, type SeriesState, seriesPrefix } from './series';
+import { latestReportKey, reportKeys, type SeriesState, seriesPrefix } from './series';
 import {
   failureText,
   formatBytes,
@@ -50,6 +51,8 @@ export interface SeriesOutcome {
   readonly analysed: boolean;
   /** The task size to analyse this series on, when it is too big for this process. */
   readonly fargate?: FargateHandOver;
+  /** What became of the task's latest-report.json: moved here, kept on a newer series, or why it was not moved. */
+  readonly latestReport?: string;
 }
 
 /**
@@ -138,45 +141,15 @@ export async function reportSeries<R extends LeakReport>(
   await putText(deps.s3, bucket, keys.json, json, 'application/json');
   await putText(deps.s3, bucket, keys.md, markdown, 'text/markdown; charset=utf-8');
   await putText(deps.s3, bucket, keys.html, deps.analyzer.renderHtml(report, { title }), 'text/html; charset=utf-8');
-  await pointLatestAt(deps.s3, bucket, latestReportKey(input.cluster, input.service, input.taskId), {
+  await publish(deps, summarySubject(task, report.verdict), summaryText(input, report, locations, input.failure));
+  // After the summary: the report is out whatever becomes of the pointer.
+  const latestReport = await pointLatestAt(deps.s3, latestReportKey(input.cluster, input.service, input.taskId), {
     startedAt,
     verdict: report.verdict,
     bucket,
     report: keys,
-  });
-  await publish(deps, summarySubject(task, report.verdict), summaryText(input, report, locations, input.failure));
-  return { verdict: report.verdict, locations, analysed: analysed.length > 0 };
-}
-
-/** `latest-report.json`: where the newest series' report of a task is. */
-export interface LatestReportPointer {
-  /** When the series started; also its id in the report's key. */
-  readonly startedAt: string;
-  readonly verdict: LeakReport['verdict'];
-  readonly bucket: string;
-  readonly report: ReportKeys;
-}
-
-/**
- * Moves the task's latest-report pointer to this series unless it already names a newer one (series of one task can
- * finish out of order, e.g. a long one after a short one started later).
- */
-async function pointLatestAt(s3: S3Client, bucket: string, key: string, pointer: LatestReportPointer): Promise<void> {
-  const current = await readPointer(s3, bucket, key);
-  if (current !== undefined && Date.parse(current.startedAt) > Date.parse(pointer.startedAt)) return;
-  await putText(s3, bucket, key, `${JSON.stringify(pointer, null, 2)}\n`, 'application/json');
-}
-
-async function readPointer(s3: S3Client, bucket: string, key: string): Promise<LatestReportPointer | undefined> {
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const parsed = JSON.parse((await object.Body?.transformToString()) ?? '') as Partial<LatestReportPointer>;
-    return typeof parsed.startedAt === 'string' ? (parsed as LatestReportPointer) : undefined;
-  } catch (error) {
-    if (error instanceof NoSuchKey) return undefined;
-    if (error instanceof SyntaxError) return undefined; // a damaged pointer is replaced
-    throw error;
-  }
+  }).catch((error: unknown) => `not moved: ${error instanceof Error ? error.message : String(error)}`);
+  return { verdict: report.verdict, locations, analysed: analysed.length > 0, latestReport };
 }
 
 /** Why steps went without a snapshot: the on-call needs to know the diagnosis rests on profiles alone. */

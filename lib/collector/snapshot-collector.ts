@@ -213,8 +213,8 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
     if (props.signingKeySecret.encryptionKey) props.signingKeySecret.encryptionKey.grantDecrypt(capture);
     // Exact actions rather than the grantRead/grantPut action groups (s3:GetObject*, s3:Abort*, kms:GenerateDataKey*):
     // multipart upload needs PutObject and AbortMultipartUpload, the size check HeadObject (GetObject), a corrupt
-    // snapshot DeleteObject; the analysis reads snapshots and writes reports. It also reads the task's
-    // latest-report.json, which does not exist before the first report: without ListBucket S3 answers 403, not 404.
+    // snapshot DeleteObject; the analysis reads snapshots and writes reports (and moves latest-report.json with
+    // conditional puts, so it never reads a missing object and needs no ListBucket).
     const objectArns = [bucket.arnForObjects(objects)];
     capture.addToRolePolicy(
       new iam.PolicyStatement({
@@ -226,8 +226,6 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
     const reportWriters: (iam.IGrantable & IConstruct)[] = [analyze, this.analysisTask.taskDefinition.taskRole];
     for (const grantee of reportWriters) {
       iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject', 's3:PutObject'], resourceArns: objectArns });
-      // Unconditional: a GetObject carries no s3:prefix for a condition to match, so S3 would still answer 403.
-      iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [bucket.bucketArn] });
       grantKeyUse(this.reportTopic.masterKey, grantee, 'the report topic');
       iam.Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: [this.reportTopic.topicArn] });
     }

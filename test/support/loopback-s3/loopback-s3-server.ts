@@ -3,6 +3,7 @@
  * HTTP or HTTPS. It checks what S3 checks before it stores anything: Content-Length, and the CRC32 and SHA-256 that
  * the client sends (`x-amz-checksum-crc32`, `x-amz-checksum-sha256`, 400 BadDigest on a mismatch). A put or a part is
  * stored only once every check passed, and is served from the moment it is answered.
+ * Conditional puts (`If-None-Match: *`, `If-Match: <ETag>`) answer 412 as S3 does when their condition fails.
  * CompleteMultipartUpload checks the part list and ETags and records the object as its parts without copying them,
  * as S3 does. With `keepBytes: false` bodies are checked and dropped (bench:collector: S3's storage does not run on
  * the collector's machine). Signatures are not verified; no versioning, no ranges, no delimiters.
@@ -215,8 +216,28 @@ export class LoopbackS3Server {
   private async putObject(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
     const headers = objectHeaders(req);
     const body = await storeBody(req, this.filePath(randomUUID()));
+    const refusal = this.unmetCondition(req, key);
+    if (refusal !== undefined) {
+      await removeBody(body);
+      throw refusal;
+    }
     await this.replace(key, { ...body, parts: [body], lastModified: new Date(), ...headers });
     res.writeHead(200, { etag: body.etag, ...(body.sha256 ? { 'x-amz-checksum-sha256': body.sha256 } : {}) }).end();
+  }
+
+  /** S3's conditional writes, checked when the body is in: `If-None-Match: *` and `If-Match: <ETag>`. */
+  private unmetCondition(req: IncomingMessage, key: string): S3Error | undefined {
+    const current = this.objects.get(key);
+    const ifNoneMatch = req.headers['if-none-match'];
+    const ifMatch = req.headers['if-match'];
+    if (ifNoneMatch !== undefined && ifNoneMatch !== '*')
+      return new S3Error(501, 'NotImplemented', 'If-None-Match takes only * on a put');
+    if (ifNoneMatch === '*' && current !== undefined)
+      return new S3Error(412, 'PreconditionFailed', `${key} exists (If-None-Match: *)`);
+    if (ifMatch !== undefined && current === undefined) return new S3Error(404, 'NoSuchKey', `${key} does not exist`);
+    if (ifMatch !== undefined && current !== undefined && ifMatch !== current.etag)
+      return new S3Error(412, 'PreconditionFailed', `${key} has ETag ${current.etag}, not ${ifMatch} (If-Match)`);
+    return undefined;
   }
 
   private objectHeaders(object: StoredObject, withChecksum: boolean): Record<string, string | number> {
