@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, HeadObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { type CaptureKind, captureKey, taskPrefix } from '@heapwatch/agent/protocol';
 import { CaptureError, errorMessage } from './capture-error';
-import { type OpenSnapshotOptions, openSnapshot } from './open-snapshot';
+import { MIN_CAPTURE_BUDGET_MS, type OpenSnapshotOptions, openSnapshot } from './open-snapshot';
 import { MAX_SINGLE_PUT_BYTES, type PartOptions, putInParts, putWhole, type S3PutRequest } from './s3-put';
 import { DEFAULT_RESPONSE_MS, type SnapshotTimeouts } from './snapshot-request';
 import { type CaptureProgress, VerifyingStream } from './verifying-stream';
@@ -39,10 +39,36 @@ export interface StoredCapture {
  * never on disk). The object exists only when every byte matched the agent's sha256: up to `singlePutLimitBytes`, S3
  * itself checks it (`ChecksumSHA256` on one PutObject); beyond, the collector hashes the body of a multipart upload,
  * which is aborted on any failure.
+ *
+ * A streamed body cannot be sent twice, so the SDK does not retry a PutObject that S3 failed (500, 503 SlowDown, a
+ * reset connection): the capture itself is taken once more then, if the deadline leaves the time. The task pays one
+ * more capture; the series keeps its step.
  */
 export async function captureToS3(options: CaptureToS3Options): Promise<StoredCapture> {
+  taskPrefix(options.cluster, options.service, options.taskId); // bad names fail before the agent freezes for a capture
+  try {
+    return await captureOnce(options);
+  } catch (error) {
+    const timeLeft = options.deadline === undefined || options.deadline - Date.now() > MIN_CAPTURE_BUDGET_MS;
+    if (!(error instanceof CaptureError && error.reason === 'upload-failed' && isTransient(error.cause) && timeLeft))
+      throw error;
+    return captureOnce(options);
+  }
+}
+
+/** S3's error codes for a request worth sending again (RequestTimeout is a 400: the body came too slowly). */
+const TRANSIENT_S3_ERRORS = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout']);
+
+/** An S3 failure that another attempt may not meet: a server-side error, throttling, or a broken connection. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof S3ServiceException)
+    return (error.$metadata.httpStatusCode ?? 0) >= 500 || TRANSIENT_S3_ERRORS.has(error.name);
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT';
+}
+
+async function captureOnce(options: CaptureToS3Options): Promise<StoredCapture> {
   const { taskId, bucket } = options;
-  taskPrefix(options.cluster, options.service, taskId); // bad names fail before the agent freezes for a capture
   const opened = await openSnapshot({ ...options, timeouts: withinDeadline(options) });
   const capturedAt = (options.now ?? (() => new Date()))();
   const kind = options.kind ?? 'heapsnapshot';
@@ -72,14 +98,17 @@ export async function captureToS3(options: CaptureToS3Options): Promise<StoredCa
     options.deadline === undefined
       ? undefined
       : setTimeout(
-          () =>
-            opened.body.destroy(
-              new CaptureError(
-                taskId,
-                'timeout',
-                `the transfer was still running at the deadline ${new Date(options.deadline ?? 0).toISOString()} (kept before the Lambda timeout): the upload was aborted, nothing was stored`,
-              ),
-            ),
+          () => {
+            const late = new CaptureError(
+              taskId,
+              'timeout',
+              `the transfer was still running at the deadline ${new Date(options.deadline ?? 0).toISOString()} (kept before the Lambda timeout): the upload was aborted, nothing was stored`,
+            );
+            streamError ??= late;
+            opened.body.destroy(late);
+            // The body may be all sent while S3 has not answered yet: the request itself ends too.
+            abort.abort(late);
+          },
           Math.max(0, options.deadline - Date.now()),
         );
   const request: S3PutRequest = {

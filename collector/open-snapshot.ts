@@ -40,6 +40,11 @@ export interface OpenSnapshot {
 }
 
 const DEFAULT_MAX_BUSY_WAIT_MS = 300_000;
+/**
+ * Time a capture needs at least before the deadline: a try that leaves less would freeze the task for a capture
+ * that is then cut off.
+ */
+export const MIN_CAPTURE_BUDGET_MS = 60_000;
 const DEFAULT_RETRY_AFTER_MS = 5_000;
 
 /**
@@ -83,8 +88,8 @@ export async function openSnapshot(options: OpenSnapshotOptions): Promise<OpenSn
       const limit =
         busyWaitedMs + waitMs > maxBusyWaitMs
           ? `limit ${maxBusyWaitMs / 1000} s`
-          : options.deadline !== undefined && Date.now() + waitMs >= options.deadline
-            ? `the next try would come after the deadline ${new Date(options.deadline).toISOString()}`
+          : options.deadline !== undefined && Date.now() + waitMs + MIN_CAPTURE_BUDGET_MS >= options.deadline
+            ? `the next try would leave less than ${MIN_CAPTURE_BUDGET_MS / 1000} s before the deadline ${new Date(options.deadline).toISOString()}`
             : undefined;
       if (limit !== undefined) {
         throw new CaptureError(

@@ -5,6 +5,7 @@ import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { generateSigningKeyPair, signToken } from '@heapwatch/agent/protocol';
 import { CaptureError } from '../../collector/capture-error';
 import { captureToS3 } from '../../collector/capture-to-s3';
+import { MIN_CAPTURE_BUDGET_MS } from '../../collector/open-snapshot';
 import { staticSigningKeySource } from '../../collector/signing-key-source';
 import { type AgentProcess, startAgentProcess } from '../support/agent-harness';
 import { startFaultyProxy } from '../support/faulty-proxy';
@@ -182,10 +183,37 @@ describe('captureToS3', () => {
     }
   });
 
+  test('takes the capture once more when S3 fails the PutObject (503 SlowDown), which the SDK cannot resend', async () => {
+    // Prepare
+    s3.slowDownNextPuts(1);
+
+    // Act
+    const stored = await captureToS3({ ...baseOptions(), service: 'throttled' });
+
+    // Assess
+    expect(s3.refused.filter(({ key }) => key.startsWith('prod/throttled/'))).toEqual([
+      { code: 'SlowDown', method: 'PUT', key: expect.stringMatching(/\.heapsnapshot$/) },
+    ]);
+    expect(await s3.listKeys('prod/throttled/')).toEqual([stored.key]);
+  });
+
+  test('gives up when S3 fails the PutObject of the second capture too, naming the error', async () => {
+    // Prepare
+    s3.slowDownNextPuts(2);
+
+    // Act
+    const capture = captureToS3({ ...baseOptions(), service: 'throttled-twice' });
+
+    // Assess
+    await expect(capture).rejects.toMatchObject({ taskId: TASK_ID, reason: 'upload-failed' });
+    await expect(capture).rejects.toThrow(/storing s3:\/\/snapshots\/prod\/throttled-twice\/.* failed: Please reduce/);
+    expect(await s3.listKeys('prod/throttled-twice/')).toEqual([]);
+  });
+
   test('stops waiting for a busy agent before the deadline, and says so', async () => {
-    // Prepare: an agent that stays busy (409, Retry-After: 1) past the deadline
+    // Prepare: an agent that stays busy (409, Retry-After: 1) past the deadline, which leaves about 2 tries
     const proxy = await startFaultyProxy(agent.url, { busySnapshotRequests: 1_000 });
-    const deadline = Date.now() + 2_500;
+    const deadline = Date.now() + MIN_CAPTURE_BUDGET_MS + 2_500;
     const sleeps: { readonly from: number; readonly ms: number }[] = [];
     const sleep = async (ms: number) => {
       sleeps.push({ from: Date.now(), ms });
@@ -195,11 +223,11 @@ describe('captureToS3', () => {
       // Act
       const capture = captureToS3({ ...baseOptions(), url: proxy.url, service: 'busy-deadline', sleep, deadline });
 
-      // Assess: it never slept into the deadline, and it failed as busy, not as a Lambda timeout would
+      // Assess: it never slept into the time a capture needs, and it failed as busy, not as a Lambda timeout would
       await expect(capture).rejects.toMatchObject({ taskId: TASK_ID, reason: 'busy' });
-      await expect(capture).rejects.toThrow(/the next try would come after the deadline/);
+      await expect(capture).rejects.toThrow(/the next try would leave less than 60 s before the deadline/);
       expect(sleeps.length).toBeGreaterThanOrEqual(1);
-      for (const { from, ms } of sleeps) expect(from + ms).toBeLessThan(deadline);
+      for (const { from, ms } of sleeps) expect(from + ms).toBeLessThan(deadline - MIN_CAPTURE_BUDGET_MS / 2);
       expect(await s3.listKeys('prod/busy-deadline/')).toEqual([]);
     } finally {
       proxy.server.close();

@@ -20,6 +20,8 @@ export interface LoopbackS3 {
   /** Requests the server refused, in order. */
   readonly refused: RefusedRequest[];
   listKeys(prefix?: string): Promise<string[]>;
+  /** The next `count` PutObject requests get 503 SlowDown. */
+  slowDownNextPuts(count: number): void;
   putText(key: string, body: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -32,11 +34,12 @@ export interface LoopbackS3 {
 export async function startLoopbackS3(bucket = 'snapshots'): Promise<LoopbackS3> {
   const directory = await mkdtemp(join(tmpdir(), 'heapwatch-s3-'));
   const refused: RefusedRequest[] = [];
-  const server = await new LoopbackS3Server({
+  const loopback = new LoopbackS3Server({
     directory,
     bucket,
     onRefused: (code, method, key) => refused.push({ code, method, key }),
-  }).listen();
+  });
+  const server = await loopback.listen();
   const endpoint = `http://127.0.0.1:${server.port}`;
   const client = new S3Client({
     endpoint,
@@ -62,6 +65,7 @@ export async function startLoopbackS3(bucket = 'snapshots'): Promise<LoopbackS3>
       const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
       return (listed.Contents ?? []).map((object) => object.Key ?? '');
     },
+    slowDownNextPuts: (count) => loopback.slowDownNextPuts(count),
     async putText(key, body) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     },

@@ -67,8 +67,14 @@ async function readText(req: IncomingMessage): Promise<string> {
 export class LoopbackS3Server {
   private readonly uploads = new Map<string, PendingUpload>();
   private readonly objects = new Map<string, StoredObject>();
+  private slowDowns = 0;
 
   constructor(private readonly options: LoopbackS3ServerOptions) {}
+
+  /** Answers the next `count` PutObject requests 503 SlowDown after reading their body, as a throttled S3 may. */
+  slowDownNextPuts(count: number): void {
+    this.slowDowns = count;
+  }
 
   async listen(): Promise<{ port: number; close: () => Promise<void> }> {
     const listener = (req: IncomingMessage, res: ServerResponse) => {
@@ -215,6 +221,11 @@ export class LoopbackS3Server {
 
   private async putObject(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
     const headers = objectHeaders(req);
+    if (this.slowDowns > 0) {
+      this.slowDowns -= 1;
+      for await (const _chunk of req);
+      throw new S3Error(503, 'SlowDown', 'Please reduce your request rate.');
+    }
     const body = await storeBody(req, this.filePath(randomUUID()));
     const refusal = this.unmetCondition(req, key);
     if (refusal !== undefined) {
