@@ -53,6 +53,11 @@ export interface HeapwatchProps {
   /** Time between the snapshots of a series. @default - the collector's default */
   readonly snapshotInterval?: Duration;
   /**
+   * Analyse series with snapshots over 2 GiB on a Fargate task (a Docker image asset: `cdk deploy` needs Docker or
+   * Finch). @default true
+   */
+  readonly fargateAnalysis?: boolean;
+  /**
    * The Ed25519 key pairs that sign snapshot tokens, by name: the collector signs with `current`, watched services
    * accept `current` and `alsoAccepted`. A name keeps its pair across deploys; rotate by adding a new name to
    * `alsoAccepted`, then making it `current`, then dropping the old name, one deploy each (docs/operations.md).
@@ -140,6 +145,7 @@ export class Heapwatch extends Construct implements IHeapwatch {
       reportTopic: this.reportTopic,
       snapshotCount: props.snapshotCount,
       snapshotInterval: props.snapshotInterval,
+      fargateAnalysis: props.fargateAnalysis,
     });
     if (props.parameterPrefix !== undefined) this.writeParameters(props.parameterPrefix);
     if (props.grafana) {

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -27,6 +28,8 @@ ENTRYPOINT ["node", "--enable-source-maps", "/heapwatch/index.js"]
 const EPHEMERAL_STORAGE_GIB = 200;
 
 export interface AnalysisTaskProps {
+  /** Where the task runs (the collector's VPC). */
+  readonly vpc: ec2.IVpc;
   /** Environment of the container (bucket, report topic). */
   readonly environment: Record<string, string>;
 }
@@ -38,9 +41,17 @@ export interface AnalysisTaskProps {
 export class AnalysisTask extends Construct {
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly container: ecs.ContainerDefinition;
+  /** Its own group, HTTPS out only: the task parses heap data and needs to reach nothing but AWS APIs. */
+  readonly securityGroup: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: AnalysisTaskProps) {
     super(scope, id);
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'heapwatch analysis task: reaches AWS APIs (S3, SNS, ECR, CloudWatch Logs) only',
+      allowAllOutbound: false,
+    });
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs (S3, SNS, ECR, CloudWatch Logs)');
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Resource', {
       cpu: 4096,
       memoryLimitMiB: 8192,
@@ -55,24 +66,38 @@ export class AnalysisTask extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.container = this.taskDefinition.addContainer('analysis', {
-      image: ecs.ContainerImage.fromAsset(stagedImageDirectory(), { platform: Platform.LINUX_ARM64 }),
+      image: ecs.ContainerImage.fromAsset(stagedImageDirectory(Stack.of(this).bundlingRequired), {
+        platform: Platform.LINUX_ARM64,
+      }),
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'analysis', logGroup }),
       environment: { POWERTOOLS_SERVICE_NAME: 'heapwatch-collector', ...props.environment },
     });
   }
 }
 
-const stagedDirectories: string[] = [];
+/** One staged folder per process and kind: every collector of an app gets the same image. */
+const staged = new Map<'bundled' | 'placeholder', string>();
 
-/** A folder with the Dockerfile and the bundle, removed when the process ends (the asset is copied into cdk.out). */
-function stagedImageDirectory(): string {
+/**
+ * A folder with the Dockerfile and the bundle, removed when the process ends (the asset is copied into cdk.out).
+ * A stack synthesized without bundling (`cdk synth --exclusively` another stack, tests that skip it) gets a
+ * placeholder instead of the bundle, as its Lambda functions do; it is not deployed.
+ */
+function stagedImageDirectory(bundle: boolean): string {
+  const kind = bundle ? 'bundled' : 'placeholder';
+  const existing = staged.get(kind);
+  if (existing !== undefined) return existing;
   const directory = mkdtempSync(path.join(tmpdir(), 'heapwatch-analysis-image-'));
-  if (stagedDirectories.length === 0)
+  if (staged.size === 0)
     process.once('exit', () => {
-      for (const staged of stagedDirectories) rmSync(staged, { recursive: true, force: true });
+      for (const folder of staged.values()) rmSync(folder, { recursive: true, force: true });
     });
-  stagedDirectories.push(directory);
-  stageHandlerBundle('analysis-task', directory);
+  staged.set(kind, directory);
+  if (bundle) stageHandlerBundle('analysis-task', directory);
+  else {
+    writeFileSync(path.join(directory, 'index.js'), 'throw new Error("heapwatch: synthesized without bundling");\n');
+    writeFileSync(path.join(directory, 'index.js.map'), '{}\n');
+  }
   writeFileSync(path.join(directory, 'Dockerfile'), DOCKERFILE);
   return directory;
 }

@@ -15,8 +15,8 @@ export interface SeriesStateMachineProps {
   readonly analyze: lambda.IFunction;
   /** Told directly when the analysis step itself fails (it normally publishes the report). */
   readonly reportTopic: sns.ITopic;
-  /** Where series too big for the analysis function are analysed. */
-  readonly analysisTask: FargateAnalysis;
+  /** Where series too big for the analysis function are analysed. @default - nowhere: the report says so */
+  readonly analysisTask?: FargateAnalysis;
 }
 
 /** A Fargate task that runs the analysis (lambda/analysis-task.ts) and where it runs. */
@@ -103,12 +103,14 @@ export class SeriesStateMachine extends Construct {
       .when(sfn.Condition.isPresent('$.failure'), failed)
       .otherwise(done);
     analyze.next(
-      new sfn.Choice(this, 'AnalysedWhere')
-        .when(
-          sfn.Condition.isPresent('$.report.fargate'),
-          this.fargateAnalysis(props.analysisTask, analysisFailed, outcome),
-        )
-        .otherwise(outcome),
+      props.analysisTask
+        ? new sfn.Choice(this, 'AnalysedWhere')
+            .when(
+              sfn.Condition.isPresent('$.report.fargate'),
+              this.fargateAnalysis(props.analysisTask, analysisFailed, outcome),
+            )
+            .otherwise(outcome)
+        : outcome,
     );
 
     const logGroup = new logs.LogGroup(this, 'Logs', {

@@ -47,6 +47,13 @@ export interface SnapshotCollectorProps {
   readonly snapshotCount?: number;
   /** Time between two snapshots of a series. @default Duration.minutes(5) */
   readonly snapshotInterval?: Duration;
+  /**
+   * Analyse series too big for the analysis function (snapshots over 2 GiB) on a Fargate task. Its image is a Docker
+   * image asset, so `cdk deploy` needs Docker (or Finch); without it, such series get a report saying how to run the
+   * diff on a bigger machine.
+   * @default true
+   */
+  readonly fargateAnalysis?: boolean;
 }
 
 export interface SnapshotCollectorFunctions {
@@ -76,12 +83,13 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
   readonly stateMachine: sfn.StateMachine;
   readonly reportTopic: sns.ITopic;
   readonly functions: SnapshotCollectorFunctions;
-  /** Analyses series too big for the analysis function, run by the state machine. */
-  readonly analysisTask: AnalysisTask;
+  /** Analyses series too big for the analysis function, run by the state machine (unless `fargateAnalysis` is off). */
+  readonly analysisTask?: AnalysisTask;
 
   constructor(scope: Construct, id: string, props: SnapshotCollectorProps) {
     super(scope, id);
     const snapshotCount = props.snapshotCount ?? 3;
+    const fargateAnalysis = props.fargateAnalysis ?? true;
     const interval = props.snapshotInterval ?? Duration.minutes(5);
     this.validateSeries(snapshotCount, interval);
 
@@ -135,25 +143,29 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
         HEAPWATCH_BUCKET: bucket.bucketName,
         HEAPWATCH_REPORT_TOPIC_ARN: this.reportTopic.topicArn,
         HEAPWATCH_MAX_ANALYSIS_BYTES: String(ANALYSIS_MAX_SNAPSHOT_SIZE.toBytes()),
-        HEAPWATCH_FARGATE_ANALYSIS: 'enabled',
+        ...(fargateAnalysis ? { HEAPWATCH_FARGATE_ANALYSIS: 'enabled' } : {}),
         // Strings of the snapshot live on the V8 heap; the default limit would be far below the function's memory.
         NODE_OPTIONS: '--max-old-space-size=8192',
       },
     }).function;
-    this.analysisTask = new AnalysisTask(this, 'AnalysisTask', {
-      environment: { HEAPWATCH_BUCKET: bucket.bucketName, HEAPWATCH_REPORT_TOPIC_ARN: this.reportTopic.topicArn },
-    });
+    const analysisTask = fargateAnalysis
+      ? new AnalysisTask(this, 'AnalysisTask', {
+          vpc: cluster.vpc,
+          environment: { HEAPWATCH_BUCKET: bucket.bucketName, HEAPWATCH_REPORT_TOPIC_ARN: this.reportTopic.topicArn },
+        })
+      : undefined;
+    this.analysisTask = analysisTask;
     this.stateMachine = new SeriesStateMachine(this, 'Series', {
       discover,
       capture,
       analyze,
       reportTopic: this.reportTopic,
-      analysisTask: {
+      analysisTask: analysisTask && {
         cluster,
-        taskDefinition: this.analysisTask.taskDefinition,
-        container: this.analysisTask.container,
+        taskDefinition: analysisTask.taskDefinition,
+        container: analysisTask.container,
         subnets: common.subnets,
-        securityGroup,
+        securityGroup: analysisTask.securityGroup,
       },
     }).stateMachine;
     const trigger = new CollectorFunction(this, 'Trigger', {
@@ -223,7 +235,8 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
       }),
     );
     // The analysis function and the analysis task both read a series and write and publish its report.
-    const reportWriters: (iam.IGrantable & IConstruct)[] = [analyze, this.analysisTask.taskDefinition.taskRole];
+    const reportWriters: (iam.IGrantable & IConstruct)[] = [analyze];
+    if (this.analysisTask) reportWriters.push(this.analysisTask.taskDefinition.taskRole);
     for (const grantee of reportWriters) {
       iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject', 's3:PutObject'], resourceArns: objectArns });
       grantKeyUse(this.reportTopic.masterKey, grantee, 'the report topic');
@@ -241,17 +254,17 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
   private acknowledgeNagFindings(): void {
     const { trigger, discover, capture, analyze } = this.functions;
     for (const fn of [trigger, discover, capture, analyze]) acknowledgeLambdaBasics(fn);
-    const { taskDefinition } = this.analysisTask;
+    const taskDefinition = this.analysisTask?.taskDefinition;
     acknowledgeScopedWildcards([
       trigger.role,
       discover.role,
       capture.role,
       analyze.role,
       this.stateMachine.role,
-      taskDefinition.taskRole,
-      taskDefinition.executionRole,
+      taskDefinition?.taskRole,
+      taskDefinition?.executionRole,
     ]);
-    acknowledgePlainTaskEnvironment(taskDefinition);
+    if (taskDefinition) acknowledgePlainTaskEnvironment(taskDefinition);
   }
 
   /** Private subnets with egress (NAT) when there are some; else isolated ones, which need VPC endpoints. */
@@ -259,7 +272,7 @@ export class SnapshotCollector extends Construct implements ec2.IConnectable {
     if (vpc.privateSubnets.length > 0) return { subnets: vpc.privateSubnets };
     if (vpc.isolatedSubnets.length > 0) {
       Annotations.of(this).addWarning(
-        'The cluster VPC has only isolated subnets: the collector reaches ECS, S3, Secrets Manager, SNS and Step Functions only through VPC endpoints for them.',
+        'The cluster VPC has only isolated subnets: the collector reaches ECS, S3, Secrets Manager, SNS and Step Functions only through VPC endpoints for them, and its analysis task starts only with endpoints for ECR (api and dkr) and CloudWatch Logs too.',
       );
       return { subnets: vpc.isolatedSubnets };
     }

@@ -134,7 +134,7 @@ describe('SnapshotCollector', () => {
 
   test('series too big for Lambda go to an arm64 Fargate task with 200 GiB of storage, whose image holds the analysis', () => {
     // Prepare
-    const { stack, app } = collectorStack();
+    const { stack, app } = collectorStack({}, true);
 
     // Act
     const template = Template.fromStack(stack);
@@ -162,16 +162,63 @@ describe('SnapshotCollector', () => {
     });
     const definition = JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'));
     expect(definition).toContain(':states:::ecs:runTask.sync');
-    // The state machine may run the task and pass both of its roles to ECS, nothing more.
-    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).toMatch(/"ecs:RunTask".*"iam:PassRole"/);
+    // The state machine may run the task and pass its two roles to ECS, nothing more.
+    const [seriesPolicy] = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([logicalId]) => logicalId.startsWith('SnapshotCollectorSeriesRole'))
+      .map(([, policy]) => policy.Properties.PolicyDocument.Statement as { Action: unknown; Resource: unknown }[]);
+    expect(seriesPolicy.find((statement) => statement.Action === 'ecs:RunTask')).toBeDefined();
+    const passed = seriesPolicy.find((statement) => statement.Action === 'iam:PassRole')?.Resource as unknown[];
+    expect(passed).toHaveLength(2);
+    expect(passed).toEqual(
+      expect.arrayContaining([
+        { 'Fn::GetAtt': [expect.stringMatching(/^SnapshotCollectorAnalysisTaskTaskRole/), 'Arn'] },
+        { 'Fn::GetAtt': [expect.stringMatching(/^SnapshotCollectorAnalysisTaskExecutionRole/), 'Arn'] },
+      ]),
+    );
     const images = readdirSync(assembly.directory).filter((entry) =>
       existsSync(join(assembly.directory, entry, 'Dockerfile')),
     );
     expect(images).toHaveLength(1);
     const dockerfile = readFileSync(join(assembly.directory, images[0], 'Dockerfile'), 'utf8');
-    expect(existsSync(join(assembly.directory, images[0], 'index.js'))).toBe(true);
+    expect(readFileSync(join(assembly.directory, images[0], 'index.js'), 'utf8')).toContain(
+      'HEAPWATCH_SERIES_INPUT_KEY',
+    );
     expect(dockerfile).toMatch(/^FROM public\.ecr\.aws\/docker\/library\/node:24/m);
     expect(dockerfile).not.toMatch(/^RUN /m);
+  });
+
+  test('fargateAnalysis: false leaves out the task, its image and its step (no Docker needed to deploy)', () => {
+    // Prepare
+    const { stack, collector } = collectorStack({ fargateAnalysis: false });
+
+    // Act
+    const template = Template.fromStack(stack);
+
+    // Assess
+    expect(collector.analysisTask).toBeUndefined();
+    template.resourceCountIs('AWS::ECS::TaskDefinition', 0);
+    expect(JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'))).not.toContain('ecs:runTask');
+    const analyze = Object.values(template.findResources('AWS::Lambda::Function')).find((fn) =>
+      JSON.stringify(fn).includes('diff a snapshot series'),
+    );
+    expect(JSON.stringify(analyze)).not.toContain('HEAPWATCH_FARGATE_ANALYSIS');
+  });
+
+  test('the analysis task has a security group of its own, HTTPS out only', () => {
+    // Prepare
+    const { stack, collector } = collectorStack();
+
+    // Act
+    const template = Template.fromStack(stack);
+
+    // Assess
+    const group = stack.resolve(collector.analysisTask?.securityGroup.securityGroupId);
+    expect(group).not.toEqual(stack.resolve(collector.connections.securityGroups[0].securityGroupId));
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('analysis task'),
+      SecurityGroupEgress: [Match.objectLike({ FromPort: 443, ToPort: 443, IpProtocol: 'tcp' })],
+    });
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
   });
 
   test('the capture function alone reads the signing key’s secret, named by HEAPWATCH_PRIVATE_KEY_ARN', () => {
