@@ -20,7 +20,6 @@ export interface CaptureToS3Options extends OpenSnapshotOptions, PartOptions {
   /** @default the system clock */
   readonly now?: () => Date;
   readonly onProgress?: (progress: CaptureProgress) => void;
-  readonly deadline?: number;
 }
 
 export interface StoredCapture {

@@ -3,15 +3,11 @@ import * as path from 'node:path';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 
-/** The Lambda handlers heapwatch deploys, named after their files in `lambda/`, and the analysis task's entry point. */
-export type HeapwatchHandler =
-  | 'trigger'
-  | 'discover'
-  | 'capture'
-  | 'analyze'
-  | 'analysis-task'
-  | 'grafana-provisioner'
-  | 'signing-key';
+/** The Lambda handlers heapwatch deploys, named after their files in `lambda/`. */
+export type HeapwatchHandler = 'trigger' | 'discover' | 'capture' | 'analyze' | 'grafana-provisioner' | 'signing-key';
+
+/** What is bundled like a handler: the handlers and the analysis task's entry point (`lambda/analysis-task.ts`). */
+export type HeapwatchBundle = HeapwatchHandler | 'analysis-task';
 
 /**
  * Node.js 24: Node.js 22 reaches end of life in April 2027 and Lambda deprecates a runtime then; the handlers are
@@ -21,7 +17,7 @@ export const HEAPWATCH_LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** What `build/bundle-lambda.ts` offers; typed here so the package build does not compile build tools. */
 interface LambdaBundler {
-  bundleLambda(name: HeapwatchHandler, outDir: string): void;
+  bundleLambda(name: HeapwatchBundle, outDir: string): void;
 }
 
 const REPOSITORY_ROOT = path.join(__dirname, '..');
@@ -51,7 +47,7 @@ export function heapwatchLambdaCode(name: HeapwatchHandler): lambda.Code {
 }
 
 /** Puts one handler's bundle (`index.js` and its source map) into `outDir`, from the package or the sources. */
-export function stageHandlerBundle(name: HeapwatchHandler, outDir: string): void {
+export function stageHandlerBundle(name: HeapwatchBundle, outDir: string): void {
   if (!__filename.endsWith('.ts')) {
     const bundled = installedBundle(name);
     for (const file of ['index.js', 'index.js.map']) copyFileSync(path.join(bundled, file), path.join(outDir, file));
@@ -60,7 +56,7 @@ export function stageHandlerBundle(name: HeapwatchHandler, outDir: string): void
   bundleFromSources(name, outDir);
 }
 
-function installedBundle(name: HeapwatchHandler): string {
+function installedBundle(name: HeapwatchBundle): string {
   const bundled = path.join(__dirname, '..', 'lambda', name);
   if (!existsSync(path.join(bundled, 'index.js'))) {
     throw new Error(
@@ -71,7 +67,7 @@ function installedBundle(name: HeapwatchHandler): string {
   return bundled;
 }
 
-function bundleFromSources(name: HeapwatchHandler, outDir: string): void {
+function bundleFromSources(name: HeapwatchBundle, outDir: string): void {
   // A development-only tool, loaded only when synthesizing from the TypeScript sources.
   const { bundleLambda } = require(path.join(REPOSITORY_ROOT, 'build', 'bundle-lambda')) as LambdaBundler;
   bundleLambda(name, outDir);
