@@ -44,7 +44,11 @@ export function registerCaptureCommand(program: Command, io: CaptureIo = process
     .option('--cluster <name>', 'ECS cluster (series mode)')
     .option('--service <name>', 'ECS service (series mode)')
     .option('--task <id>', 'task ID; series mode picks the longest-running task when omitted')
-    .option('--count <n>', 'steps in the series (each a profile, and a snapshot when the task has room)', '3')
+    .option(
+      '--count <n>',
+      'steps in the series (a profile each; snapshots at the first, middle and last, when the task has room)',
+      '3',
+    )
     .option('--interval <duration>', 'time between steps, e.g. 5m', '5m')
     .option('--state-machine <arn>', 'the collector’s state machine (default $HEAPWATCH_STATE_MACHINE_ARN)')
     .option('--bucket <name>', 'the snapshot bucket, to print the report’s S3 URL (default $HEAPWATCH_BUCKET)')
@@ -131,7 +135,7 @@ async function startSeries(options: CaptureCommandOptions, io: CaptureIo): Promi
   const minutes = Math.ceil(((count - 1) * intervalSeconds) / 60);
   io.stdout.write(
     [
-      `started ${result.name}: ${count} steps (heap profile, snapshot when the task has room) of task ${task.taskId} (${task.privateIp}), ${options.interval} apart`,
+      `started ${result.name}: ${count} steps (a heap profile each, snapshots at the first, middle and last when the task has room) of task ${task.taskId} (${task.privateIp}), ${options.interval} apart`,
       `execution: ${result.executionArn}`,
       `report in about ${minutes + 2} min, named by ${bucket ? `s3://${bucket}/${key}` : `<snapshot bucket>/${key}`}`,
       `follow:    aws stepfunctions describe-execution --execution-arn ${result.executionArn}`,
