@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { type LoopbackS3, startLoopbackS3 } from '../s3-server';
 
 /** The loopback S3 stands in for S3 in tests and bench:collector, so it must refuse what S3 refuses. */
@@ -64,5 +66,62 @@ describe('loopback S3 server', () => {
     await expect(put).rejects.toMatchObject({ name: 'BadDigest' });
     const read = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'kept/object' }));
     expect(await read.Body!.transformToString()).toBe('first');
+  });
+
+  test('refuses a body whose CRC32 differs from x-amz-checksum-crc32 (BadDigest)', async () => {
+    // Act
+    const put = s3.client.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: 'crc/object', Body: body, ChecksumCRC32: 'AAAAAA==' }),
+    );
+
+    // Assess
+    await expect(put).rejects.toMatchObject({ name: 'BadDigest', $metadata: { httpStatusCode: 400 } });
+    expect(await s3.listKeys('crc/')).toEqual([]);
+  });
+
+  test.each([
+    [{ 'x-amz-checksum-crc32c': 'AAAAAA==' }, /x-amz-checksum-crc32c is not verified by this server/],
+    [{ 'x-amz-decoded-content-length': '5' }, /aws-chunked bodies are not supported/],
+  ])('refuses what it would not check, rather than store it unchecked: %p', async (headers, message) => {
+    // Act: a raw request, as the SDK would not send these by itself here
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const sent = request(
+        `${s3.endpoint}/${s3.bucket}/unchecked/object`,
+        { method: 'PUT', headers: { 'content-length': '5', ...headers } },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8').on('data', (chunk) => {
+            text += chunk;
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        },
+      );
+      sent.on('error', reject).end('hello');
+    });
+
+    // Assess
+    expect(answer.status).toBe(501);
+    expect(answer.text).toMatch(message);
+    expect(await s3.listKeys('unchecked/')).toEqual([]);
+  });
+
+  test('stores a multipart upload as its parts, checked part by part, and serves them as one object', async () => {
+    // Prepare: 11 MiB in three parts of S3's minimum size
+    const big = Buffer.alloc(11 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i);
+
+    // Act
+    await new Upload({
+      client: s3.client,
+      params: { Bucket: s3.bucket, Key: 'parts/object', Body: big },
+      partSize: 5 * 1024 * 1024,
+    }).done();
+
+    // Assess
+    expect(s3.sentCommands).toContain('CompleteMultipartUploadCommand');
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: 'parts/object' }));
+    expect(head).toMatchObject({ ContentLength: big.length, ETag: expect.stringMatching(/-3"$/) });
+    const read = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'parts/object' }));
+    expect(Buffer.from(await read.Body!.transformToByteArray()).equals(big)).toBe(true);
   });
 });
