@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -151,6 +151,10 @@ describe('heapwatch installed from its tarball into a CDK app', () => {
         const assetDir = join(out, `asset.${assetHash}`);
         expect(readFileSync(join(assetDir, 'index.js'), 'utf8').length).toBeGreaterThan(10_000);
       }
+      // The analysis task's image: the bundled analysis and a Dockerfile, built by `cdk deploy`
+      const images = readdirSync(out).filter((entry) => existsSync(join(out, entry, 'Dockerfile')));
+      expect(images).toHaveLength(1);
+      expect(readFileSync(join(out, images[0], 'index.js'), 'utf8')).toContain('HEAPWATCH_SERIES_INPUT_KEY');
       const containers = Object.values(template.Resources)
         .filter((resource) => resource.Type === 'AWS::ECS::TaskDefinition')
         .flatMap((resource) => resource.Properties.ContainerDefinitions as Array<Record<string, unknown>>);
