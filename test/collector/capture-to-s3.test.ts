@@ -313,37 +313,15 @@ describe('captureToS3', () => {
     }
   });
 
-  test('aborts the PutObject and stores nothing when the agent process dies mid-transfer', async () => {
-    // Prepare: a bigger heap, so the snapshot outlasts the socket buffers
-    const dyingTaskId = 'dying-task';
-    const dying = await startAgentProcess({ taskId: dyingTaskId, ballastMiB: 10 });
-    let killed = false;
-    try {
-      // Act
-      const capture = captureToS3({
-        ...baseOptions(),
-        taskId: dyingTaskId,
-        url: dying.url,
-        service: 'dying-whole',
-        onProgress: ({ bytes }) => {
-          if (bytes > 11 * MiB && !killed) {
-            killed = true;
-            void dying.kill();
-          }
-        },
-      });
-
-      // Assess
-      await expect(capture).rejects.toMatchObject({ taskId: dyingTaskId, reason: 'interrupted' });
-      await expect(capture).rejects.toThrow(/task dying-task: the transfer broke after \d+ of \d+ bytes/);
-      expect(killed).toBe(true);
-      expect(await s3.listKeys('prod/dying-whole/')).toEqual([]);
-    } finally {
-      await dying.kill();
-    }
-  });
-
-  test('aborts the multipart upload and stores nothing when the agent process dies mid-transfer', async () => {
+  test.each([
+    ['one PutObject', 'dying-whole', {}, ['PutObjectCommand']],
+    [
+      'the multipart upload',
+      'dying-parts',
+      { singlePutLimitBytes: MiB, partSizeBytes: 5 * MiB },
+      ['CreateMultipartUploadCommand', 'AbortMultipartUploadCommand'],
+    ],
+  ])('aborts %s and stores nothing when the agent process dies mid-transfer', async (_path, service, limits, sent) => {
     // Prepare: a bigger heap, so the snapshot outlasts the socket buffers
     const dyingTaskId = 'dying-task';
     const dying = await startAgentProcess({ taskId: dyingTaskId, ballastMiB: 10 });
@@ -353,11 +331,10 @@ describe('captureToS3', () => {
       // Act
       const capture = captureToS3({
         ...baseOptions(),
+        ...limits,
         taskId: dyingTaskId,
         url: dying.url,
-        service: 'dying',
-        singlePutLimitBytes: MiB,
-        partSizeBytes: 5 * MiB,
+        service,
         onProgress: ({ bytes }) => {
           if (bytes > 11 * MiB && !killed) {
             killed = true;
@@ -371,10 +348,9 @@ describe('captureToS3', () => {
       await expect(capture).rejects.toThrow(/task dying-task: the transfer broke after \d+ of \d+ bytes/);
       expect(killed).toBe(true);
       const commands = s3.sentCommands.slice(commandsBefore);
-      expect(commands).toContain('CreateMultipartUploadCommand');
-      expect(commands).toContain('AbortMultipartUploadCommand');
+      expect(commands).toEqual(expect.arrayContaining(sent));
       expect(commands).not.toContain('CompleteMultipartUploadCommand');
-      expect(await s3.listKeys('prod/dying/')).toEqual([]);
+      expect(await s3.listKeys(`prod/${service}/`)).toEqual([]);
     } finally {
       await dying.kill();
     }
