@@ -11,6 +11,7 @@ import {
   type FargatePlacement,
   fargatePlacement,
 } from './analysis-placement';
+import { errorMessage } from './capture-error';
 import type { StoredCapture } from './capture-to-s3';
 import { pointLatestAt } from './latest-report';
 import { type LeakReport, pickForDiff, type SeriesAnalyzer } from './leak-report';
@@ -102,9 +103,7 @@ export async function reportSeries<R extends LeakReport>(
     await putText(deps.s3, bucket, seriesInputKey, JSON.stringify(input), 'application/json');
     return { verdict: 'delegated', analysed: false, fargate: { ...placement, seriesInputKey } };
   }
-  const tooLargeText = deps.fargate
-    ? `Snapshots not analysed: the largest is ${formatBytes(largest)}, and the analysis needs ~${formatBytes(analysisMemoryMiB(largest) * 1024 ** 2)} of memory, more than the largest Fargate task's ${formatBytes(FARGATE_MAX_MEMORY_MIB * 1024 ** 2)}. Download them and run heapwatch diff on a machine with more memory (see "Run the diff locally").`
-    : tooLarge(largest, deps.maxSnapshotBytes);
+  const tooLargeText = tooLarge(largest, deps);
   const analysed = [...(snapshotsFit ? pickedSnapshots : []), ...pickedProfiles];
   const report = analysed.length > 0 ? await analyse(analysed, deps) : deps.analyzer.notAnalysed(tooLargeText);
   const captures = [...profiles, ...snapshots];
@@ -148,7 +147,7 @@ export async function reportSeries<R extends LeakReport>(
     verdict: report.verdict,
     bucket,
     report: keys,
-  }).catch((error: unknown) => `not moved: ${error instanceof Error ? error.message : String(error)}`);
+  }).catch((error: unknown) => `not moved: ${errorMessage(error)}`);
   return { verdict: report.verdict, locations, analysed: analysed.length > 0, latestReport };
 }
 
@@ -170,8 +169,12 @@ function localName(capture: StoredCapture, captures: readonly StoredCapture[]): 
   return `${prefix}-${sameKind.indexOf(capture) + 1}.${capture.kind}`;
 }
 
-function tooLarge(largest: number, limit: number): string {
-  return `Snapshots not analysed in Lambda: the largest is ${formatBytes(largest)}, above the ${formatBytes(limit)} the analysis function is sized for. Download them and run heapwatch diff on a machine with more memory (see "Run the diff locally").`;
+/** Why the snapshots were not analysed: too big for this function, or (with `fargate`) for the largest task. */
+function tooLarge(largest: number, deps: Pick<ReportSeriesDependencies, 'maxSnapshotBytes' | 'fargate'>): string {
+  const why = deps.fargate
+    ? `Snapshots not analysed: the largest is ${formatBytes(largest)}, and the analysis needs ~${formatBytes(analysisMemoryMiB(largest) * 1024 ** 2)} of memory, more than the largest Fargate task's ${formatBytes(FARGATE_MAX_MEMORY_MIB * 1024 ** 2)}.`
+    : `Snapshots not analysed in Lambda: the largest is ${formatBytes(largest)}, above the ${formatBytes(deps.maxSnapshotBytes)} the analysis function is sized for.`;
+  return `${why} Download them and run heapwatch diff on a machine with more memory (see "Run the diff locally").`;
 }
 
 async function analyse<R extends LeakReport>(
