@@ -43,14 +43,15 @@ const IDENTITY_SAMPLE_SIZE = 20_000;
 
 export function analyzeSnapshot(snapshot: HeapSnapshot, classes: ClassTable): FullyAnalyzedSnapshot {
   const { layout, nodes, nodeCount } = snapshot;
+  const graph = buildHeapGraph(snapshot);
+  const tree = computeDominators(graph);
+  // After the dominators, whose scratch arrays are the peak of the analysis.
   const ids = new Uint32Array(nodeCount);
   const selfSizes = new Uint32Array(nodeCount);
   for (let node = 0, base = 0; node < nodeCount; node++, base += layout.nodeFieldCount) {
     ids[node] = nodes[base + layout.nodeIdOffset];
     selfSizes[node] = nodes[base + layout.nodeSelfSizeOffset];
   }
-  const graph = buildHeapGraph(snapshot);
-  const tree = computeDominators(graph);
   const retained = computeRetainedSizes(tree, selfSizes);
   const idIndex = new NodeIdIndex(ids);
   return {

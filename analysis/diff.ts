@@ -3,6 +3,7 @@ import { ClassTable } from './class-table';
 import { collectGarbage } from './collect-garbage';
 import { type GroupKey, type GroupMeasure, measureClasses, measureGroups } from './group-measures';
 import { measureHeapGrowth } from './heap-growth';
+import { holdersSinceFirst } from './holders';
 import { type ParseProgress, parseSnapshotFile } from './parse-snapshot';
 import type { ClassGrowth, DiffReport, HolderGrowth, SnapshotInfo, Suspect } from './report';
 import {
@@ -59,7 +60,8 @@ export async function diffSnapshotFiles(paths: string[], options: DiffOptions = 
   collectGarbage();
   const last = await analyzeFile(paths[paths.length - 1], classes, earlier[earlier.length - 1], options);
   const all: AnalyzedSnapshot[] = [...earlier, last];
-  const groups = groupSurvivors(earlier[0], earlier.length > 1 ? earlier[1] : undefined, last, classes)
+  const holders = holdersSinceFirst(earlier[0], last, last.graph.rootNode);
+  const groups = groupSurvivors(holders, earlier.length > 1 ? earlier[1] : undefined, last, classes)
     .sort((a, b) => b.survivorRetained - a.survivorRetained)
     .slice(0, MEASURED_GROUPS);
   const keys: GroupKey[] = groups.map((group) => ({ classId: group.classId, holderId: last.ids[group.holder] }));
@@ -78,7 +80,7 @@ export async function diffSnapshotFiles(paths: string[], options: DiffOptions = 
   const suspects = ranked.map(({ group, series, growth }) =>
     toSuspect(last, distance, classes, group, series, growth.everyInterval, values),
   );
-  const heapGrowth = measureHeapGrowth(all, last, distance, minGrowthBytes, values);
+  const heapGrowth = measureHeapGrowth(all, last, holders, distance, minGrowthBytes, values);
   const { verdict, reasoning } = decideVerdict(suspects, paths.length, minGrowthBytes, heapGrowth);
   return {
     verdict,

@@ -50,26 +50,50 @@ export function storageKindOf(type: string, name: string, edgeCount: number): St
 /** Bytes of the given nodes of a snapshot (its reachable ones) by storage kind. */
 export function breakDownHeap(snapshot: HeapSnapshot, counted: Uint32Array): HeapBreakdown {
   const { layout, nodes } = snapshot;
-  const totals: Record<StorageKind, number> = {
-    objects: 0,
-    strings: 0,
-    numbers: 0,
-    arrays: 0,
-    code: 0,
-    'off-heap': 0,
-    'v8-internal': 0,
-  };
-  for (const node of counted) {
-    totals[storageKindOfNode(snapshot, node)] += nodes[node * layout.nodeFieldCount + layout.nodeSelfSizeOffset];
+  const kindIndexOf = storageKindIndexReader(snapshot);
+  const bytes = new Float64Array(STORAGE_KINDS.length);
+  for (let i = 0; i < counted.length; i++) {
+    const node = counted[i];
+    bytes[kindIndexOf(node)] += nodes[node * layout.nodeFieldCount + layout.nodeSelfSizeOffset];
   }
-  return totals;
+  return Object.fromEntries(STORAGE_KINDS.map((kind, index) => [kind, bytes[index]])) as Record<StorageKind, number>;
 }
 
-/** The storage kind of node `node` of a snapshot. */
-export function storageKindOfNode(snapshot: HeapSnapshot, node: number): StorageKind {
+/** The storage kind of any node of one snapshot. */
+export function storageKindReader(snapshot: HeapSnapshot): (node: number) => StorageKind {
+  const kindIndexOf = storageKindIndexReader(snapshot);
+  return (node) => STORAGE_KINDS[kindIndexOf(node)];
+}
+
+/**
+ * The index in STORAGE_KINDS of any node's kind, decided once per node type (and per name for native nodes, the
+ * only type whose kind depends on its name) instead of comparing strings per node.
+ */
+function storageKindIndexReader(snapshot: HeapSnapshot): (node: number) => number {
   const { layout, nodes, strings } = snapshot;
-  const base = node * layout.nodeFieldCount;
-  const type = layout.nodeTypes[nodes[base + layout.nodeTypeOffset]] ?? 'unknown';
-  const name = type === 'native' ? (strings[nodes[base + layout.nodeNameOffset]] ?? '') : '';
-  return storageKindOf(type, name, nodes[base + layout.nodeEdgeCountOffset]);
+  const stride = layout.nodeFieldCount;
+  const typeOffset = layout.nodeTypeOffset;
+  const nameOffset = layout.nodeNameOffset;
+  const edgeCountOffset = layout.nodeEdgeCountOffset;
+  const arrayType = layout.nodeTypes.indexOf('array');
+  const nativeType = layout.nodeTypes.indexOf('native');
+  const numbers = STORAGE_KINDS.indexOf('numbers');
+  const arrays = STORAGE_KINDS.indexOf('arrays');
+  const kindOfType = layout.nodeTypes.map((type) => STORAGE_KINDS.indexOf(storageKindOf(type, '', 0)));
+  const kindOfNativeName = new Map<number, number>();
+  return (node) => {
+    const base = node * stride;
+    const type = nodes[base + typeOffset];
+    if (type === arrayType) return nodes[base + edgeCountOffset] <= 1 ? numbers : arrays;
+    if (type === nativeType) {
+      const name = nodes[base + nameOffset];
+      let kind = kindOfNativeName.get(name);
+      if (kind === undefined) {
+        kind = STORAGE_KINDS.indexOf(storageKindOf('native', strings[name] ?? '', 0));
+        kindOfNativeName.set(name, kind);
+      }
+      return kind;
+    }
+    return kindOfType[type] ?? STORAGE_KINDS.indexOf('v8-internal');
+  };
 }

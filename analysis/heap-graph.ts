@@ -3,7 +3,8 @@ import type { HeapSnapshot } from './heap-snapshot';
 /**
  * Adjacency of a heap graph in flat arrays: node `n`'s outgoing edges are ordinals `firstEdge[n]..firstEdge[n+1]-1`,
  * whose target is `edges[e * edgeStride + edgeTargetOffset]`; its retainers are `retainerEdge[r]`/`retainerNode[r]`
- * for `r` in `firstRetainer[n]..firstRetainer[n+1]-1`. Edges whose type is `ignoredEdgeType` (weak) do not retain.
+ * for `r` in `firstRetainer[n]..firstRetainer[n+1]-1`. Edges whose type is `ignoredEdgeType` (weak) do not retain:
+ * the retainer lists leave them out.
  */
 export interface HeapGraph {
   readonly nodeCount: number;
@@ -80,17 +81,24 @@ export function buildGraphFromEdgeCounts(input: GraphEdges): HeapGraph {
   if (firstEdge[nodeCount] !== edgeCount) {
     throw new Error(`edge counts add up to ${firstEdge[nodeCount]} but there are ${edgeCount} edges`);
   }
+  const { edgeTypeOffset, ignoredEdgeType } = input;
   const firstRetainer = new Uint32Array(nodeCount + 1);
-  for (let edge = 0; edge < edgeCount; edge++) firstRetainer[edges[edge * edgeStride + edgeTargetOffset] + 1]++;
+  for (let offset = 0; offset < edges.length; offset += edgeStride) {
+    if (edges[offset + edgeTypeOffset] !== ignoredEdgeType) firstRetainer[edges[offset + edgeTargetOffset] + 1]++;
+  }
   for (let node = 0; node < nodeCount; node++) firstRetainer[node + 1] += firstRetainer[node];
-  const retainerEdge = new Uint32Array(edgeCount);
-  const retainerNode = new Uint32Array(edgeCount);
+  const retainerCount = firstRetainer[nodeCount];
+  const retainerEdge = new Uint32Array(retainerCount);
+  const retainerNode = new Uint32Array(retainerCount);
   const fill = firstRetainer.slice(0, nodeCount);
   for (let node = 0; node < nodeCount; node++) {
-    for (let edge = firstEdge[node]; edge < firstEdge[node + 1]; edge++) {
-      const slot = fill[edges[edge * edgeStride + edgeTargetOffset]]++;
-      retainerEdge[slot] = edge;
-      retainerNode[slot] = node;
+    for (let edge = firstEdge[node], offset = edge * edgeStride; edge < firstEdge[node + 1]; edge++) {
+      if (edges[offset + edgeTypeOffset] !== ignoredEdgeType) {
+        const slot = fill[edges[offset + edgeTargetOffset]]++;
+        retainerEdge[slot] = edge;
+        retainerNode[slot] = node;
+      }
+      offset += edgeStride;
     }
   }
   return {
@@ -100,8 +108,8 @@ export function buildGraphFromEdgeCounts(input: GraphEdges): HeapGraph {
     edges,
     edgeStride,
     edgeTargetOffset,
-    edgeTypeOffset: input.edgeTypeOffset,
-    ignoredEdgeType: input.ignoredEdgeType,
+    edgeTypeOffset,
+    ignoredEdgeType,
     firstRetainer,
     retainerEdge,
     retainerNode,

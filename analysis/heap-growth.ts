@@ -1,6 +1,6 @@
 import type { AnalyzedSnapshot, FullyAnalyzedSnapshot } from './analyzed-snapshot';
-import { STORAGE_KINDS, type StorageKind, storageKindOfNode } from './heap-breakdown';
-import { holdersSinceFirst } from './holders';
+import { STORAGE_KINDS, type StorageKind, storageKindReader } from './heap-breakdown';
+import type { HoldersSinceFirst } from './holders';
 import { type HeapValues, retainerExpression, shortestRetainerPath } from './retainer-path';
 
 /** How the whole reachable heap grew across the snapshots, whatever groups of objects explain it. */
@@ -28,6 +28,7 @@ const NOISE_SHARE = 0.01;
 export function measureHeapGrowth(
   all: readonly AnalyzedSnapshot[],
   last: FullyAnalyzedSnapshot,
+  holders: HoldersSinceFirst,
   distance: Uint32Array,
   minGrowthBytes: number,
   values: HeapValues,
@@ -44,7 +45,7 @@ export function measureHeapGrowth(
     .filter((growth) => growth.delta > 0)
     .sort((a, b) => b.delta - a.delta);
   const top = byKind[0]?.kind;
-  const holder = top === undefined ? undefined : largestNewStorage(all[0], last, distance, top, values);
+  const holder = top === undefined ? undefined : largestNewStorage(last, holders, distance, top, values);
   return { totals, noiseBytes, growsInEveryInterval, grewOverall, byKind, holder };
 }
 
@@ -54,19 +55,19 @@ export function measureHeapGrowth(
  * array; the array's path names it. Embedder nodes (even ids, not stable between snapshots) are left out.
  */
 function largestNewStorage(
-  first: AnalyzedSnapshot,
   last: FullyAnalyzedSnapshot,
+  { isOld, holder }: HoldersSinceFirst,
   distance: Uint32Array,
   kind: StorageKind,
   values: HeapValues,
 ): HeapGrowth['holder'] {
   const { preorder, ids, selfSizes, snapshot, graph } = last;
   const root = graph.rootNode;
-  const { isOld, holder } = holdersSinceFirst(first, last, root);
+  const kindOf = storageKindReader(snapshot);
   const bytesByHolder = new Map<number, number>();
   for (let i = 1; i < preorder.length; i++) {
     const node = preorder[i];
-    if (isOld[node] || ids[node] % 2 === 0 || storageKindOfNode(snapshot, node) !== kind) continue;
+    if (isOld[node] || ids[node] % 2 === 0 || kindOf(node) !== kind) continue;
     bytesByHolder.set(holder[node], (bytesByHolder.get(holder[node]) ?? 0) + selfSizes[node]);
   }
   let best: number | undefined;

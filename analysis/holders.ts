@@ -10,8 +10,8 @@ export interface HoldersSinceFirst {
 
 /** Walks the last snapshot's dominator tree in preorder, so each node's dominator is settled before the node. */
 export function holdersSinceFirst(first: AnalyzedSnapshot, last: AnalyzedSnapshot, root: number): HoldersSinceFirst {
-  const { preorder, idom, ids, nodeCount } = last;
-  const isOld = new Uint8Array(nodeCount);
+  const { preorder, idom, nodeCount } = last;
+  const isOld = last.idIndex.sharedWith(first.idIndex);
   const holder = new Uint32Array(nodeCount);
   isOld[root] = 1;
   holder[root] = root;
@@ -19,7 +19,6 @@ export function holdersSinceFirst(first: AnalyzedSnapshot, last: AnalyzedSnapsho
     const node = preorder[i];
     const dominator = idom[node];
     holder[node] = isOld[dominator] ? dominator : holder[dominator];
-    isOld[node] = first.idIndex.has(ids[node]) ? 1 : 0;
   }
   return { isOld, holder };
 }

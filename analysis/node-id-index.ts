@@ -4,9 +4,9 @@ export class NodeIdIndex {
   readonly nodeBySortedPosition: Uint32Array;
 
   constructor(ids: Uint32Array) {
-    this.nodeBySortedPosition = radixOrder(ids);
-    this.sortedIds = new Uint32Array(ids.length);
-    for (let i = 0; i < ids.length; i++) this.sortedIds[i] = ids[this.nodeBySortedPosition[i]];
+    const { order, sortedKeys } = radixOrder(ids);
+    this.nodeBySortedPosition = order;
+    this.sortedIds = sortedKeys;
   }
 
   /** The node index with this id, or -1. */
@@ -29,6 +29,23 @@ export class NodeIdIndex {
   }
 
   /**
+   * 1 for each node of this snapshot whose id `other` also has. One merge of the two sorted id lists, instead of a
+   * binary search per node.
+   */
+  sharedWith(other: NodeIdIndex): Uint8Array {
+    const shared = new Uint8Array(this.sortedIds.length);
+    const mine = this.sortedIds;
+    const theirs = other.sortedIds;
+    let j = 0;
+    for (let i = 0; i < mine.length; i++) {
+      const id = mine[i];
+      while (j < theirs.length && theirs[j] < id) j++;
+      if (j < theirs.length && theirs[j] === id) shared[this.nodeBySortedPosition[i]] = 1;
+    }
+    return shared;
+  }
+
+  /**
    * The newest heap object id. V8 numbers heap objects with odd ids, counting up, and gives embedder (native) nodes
    * even ids derived from a hash, so only odd ids tell age.
    */
@@ -38,20 +55,36 @@ export class NodeIdIndex {
   }
 }
 
-/** Indexes 0..n-1 ordered by key: two stable counting passes over 16-bit digits, O(n). */
-function radixOrder(keys: Uint32Array): Uint32Array {
+const DIGIT_BITS = 11;
+const DIGIT_VALUES = 1 << DIGIT_BITS;
+const DIGIT_MASK = DIGIT_VALUES - 1;
+
+/**
+ * Indexes 0..n-1 ordered by key, and the keys in that order: stable counting passes over 11-bit digits, O(n). The
+ * keys travel with the indexes, so each pass reads sequentially; digits this small keep the counters in cache; passes
+ * above the highest key bit are skipped.
+ */
+function radixOrder(keys: Uint32Array): { order: Uint32Array; sortedKeys: Uint32Array } {
   let order = new Uint32Array(keys.length);
   for (let i = 0; i < order.length; i++) order[i] = i;
-  let scratch = new Uint32Array(keys.length);
-  for (const shift of [0, 16]) {
-    const counts = new Uint32Array(65537);
-    for (let i = 0; i < order.length; i++) counts[((keys[order[i]] >>> shift) & 0xffff) + 1]++;
-    for (let digit = 0; digit < 65536; digit++) counts[digit + 1] += counts[digit];
-    for (let i = 0; i < order.length; i++) {
-      const node = order[i];
-      scratch[counts[(keys[node] >>> shift) & 0xffff]++] = node;
+  let sortedKeys = keys.slice();
+  let highest = 0;
+  for (let i = 0; i < keys.length; i++) highest |= keys[i];
+  let scratchOrder = new Uint32Array(keys.length);
+  let scratchKeys = new Uint32Array(keys.length);
+  const counts = new Uint32Array(DIGIT_VALUES + 1);
+  for (let shift = 0; shift < 32 && highest >>> shift !== 0; shift += DIGIT_BITS) {
+    counts.fill(0);
+    for (let i = 0; i < sortedKeys.length; i++) counts[((sortedKeys[i] >>> shift) & DIGIT_MASK) + 1]++;
+    for (let digit = 0; digit < DIGIT_VALUES; digit++) counts[digit + 1] += counts[digit];
+    for (let i = 0; i < sortedKeys.length; i++) {
+      const key = sortedKeys[i];
+      const slot = counts[(key >>> shift) & DIGIT_MASK]++;
+      scratchKeys[slot] = key;
+      scratchOrder[slot] = order[i];
     }
-    [order, scratch] = [scratch, order];
+    [order, scratchOrder] = [scratchOrder, order];
+    [sortedKeys, scratchKeys] = [scratchKeys, sortedKeys];
   }
-  return order;
+  return { order, sortedKeys };
 }

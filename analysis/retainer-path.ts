@@ -81,7 +81,6 @@ export function shortestRetainerPath(
       const edge = graph.retainerEdge[r];
       const from = graph.retainerNode[r];
       if (distance[from] + 1 !== distance[current]) continue;
-      if (graph.edges[edge * graph.edgeStride + graph.edgeTypeOffset] === graph.ignoredEdgeType) continue;
       const rank = EDGE_PREFERENCE[edgeType(snapshot, edge)] ?? 2;
       if (rank < bestRank) {
         best = { from, edge };

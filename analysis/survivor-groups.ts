@@ -1,6 +1,6 @@
 import type { AnalyzedSnapshot, FullyAnalyzedSnapshot } from './analyzed-snapshot';
 import type { ClassTable } from './class-table';
-import { holdersSinceFirst } from './holders';
+import type { HoldersSinceFirst } from './holders';
 
 /** Survivors of one class under one holder, in the last snapshot. */
 export interface SurvivorGroup {
@@ -25,13 +25,13 @@ export interface SurvivorGroup {
  * node's dominator is settled before the node.
  */
 export function groupSurvivors(
-  first: AnalyzedSnapshot,
+  { isOld, holder }: HoldersSinceFirst,
   middle: AnalyzedSnapshot | undefined,
   last: FullyAnalyzedSnapshot,
   classes: ClassTable,
 ): SurvivorGroup[] {
   const { preorder, idom, ids, classIds, selfSizes, retained, nodeCount } = last;
-  const { isOld, holder } = holdersSinceFirst(first, last, last.graph.rootNode);
+  const inMiddle = middle ? last.idIndex.sharedWith(middle.idIndex) : undefined;
   const insideSurvivor = new Uint8Array(nodeCount);
   const groups = new Map<number, SurvivorGroup>();
   for (let i = 1; i < preorder.length; i++) {
@@ -61,7 +61,7 @@ export function groupSurvivors(
     }
     group.survivors++;
     group.survivorSelfSize += selfSizes[node];
-    if (middle && !middle.idIndex.has(ids[node])) group.survivorsSinceMiddle++;
+    if (inMiddle && inMiddle[node] === 0) group.survivorsSinceMiddle++;
     if (!covered) {
       group.survivorRetained += retained[node];
       if (retained[node] > group.representativeRetained) {
