@@ -4,11 +4,12 @@ import { breakDownHeap, type HeapBreakdown } from './heap-breakdown';
 import { buildHeapGraph, type HeapGraph } from './heap-graph';
 import type { HeapSnapshot } from './heap-snapshot';
 import { NodeIdIndex } from './node-id-index';
+import { nodeSignatures } from './node-signatures';
 
-/** Fingerprints of some nodes (id → type and name), to tell whether two snapshots come from one process. */
+/** Fingerprints of some nodes (id → hash of type and name), to tell whether two snapshots come from one process. */
 export interface IdentitySample {
   readonly ids: Uint32Array;
-  readonly signatures: readonly string[];
+  readonly signatures: Uint32Array;
 }
 
 /**
@@ -27,6 +28,8 @@ export interface AnalyzedSnapshot {
   readonly idom: Uint32Array;
   readonly preorder: Uint32Array;
   readonly retained: Float64Array;
+  /** Per node, a hash of its type and name (see node-signatures.ts). */
+  readonly signatures: Uint32Array;
   readonly totalSize: number;
   /** Bytes of the reachable heap by storage kind. */
   readonly breakdown: HeapBreakdown;
@@ -54,6 +57,7 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, classes: ClassTable): Fu
   }
   const retained = computeRetainedSizes(tree, selfSizes);
   const idIndex = new NodeIdIndex(ids);
+  const signatures = nodeSignatures(snapshot);
   return {
     file: snapshot.file,
     fileBytes: snapshot.fileBytes,
@@ -66,9 +70,10 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, classes: ClassTable): Fu
     idom: tree.idom,
     preorder: tree.preorder,
     retained,
+    signatures,
     totalSize: retained[graph.rootNode],
     breakdown: breakDownHeap(snapshot, tree.preorder),
-    identitySample: sampleIdentities(snapshot, idIndex),
+    identitySample: sampleIdentities(idIndex, signatures),
     snapshot,
     graph,
   };
@@ -80,20 +85,14 @@ export function compact(analyzed: FullyAnalyzedSnapshot): AnalyzedSnapshot {
   return rest;
 }
 
-export function nodeSignature(snapshot: HeapSnapshot, node: number): string {
-  const { layout, nodes, strings } = snapshot;
-  const base = node * layout.nodeFieldCount;
-  return `${nodes[base + layout.nodeTypeOffset]}:${strings[nodes[base + layout.nodeNameOffset]] ?? ''}`;
-}
-
 /** The youngest heap objects (highest odd ids) are the ones specific to this process, unlike the bootstrap heap. */
-function sampleIdentities(snapshot: HeapSnapshot, idIndex: NodeIdIndex): IdentitySample {
+function sampleIdentities(idIndex: NodeIdIndex, signatures: Uint32Array): IdentitySample {
   const ids: number[] = [];
-  const signatures: string[] = [];
+  const sampled: number[] = [];
   for (let i = idIndex.sortedIds.length - 1; i >= 0 && ids.length < IDENTITY_SAMPLE_SIZE; i--) {
     if (idIndex.sortedIds[i] % 2 === 0) continue;
     ids.push(idIndex.sortedIds[i]);
-    signatures.push(nodeSignature(snapshot, idIndex.nodeBySortedPosition[i]));
+    sampled.push(signatures[idIndex.nodeBySortedPosition[i]]);
   }
-  return { ids: Uint32Array.from(ids), signatures };
+  return { ids: Uint32Array.from(ids), signatures: Uint32Array.from(sampled) };
 }

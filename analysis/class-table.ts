@@ -48,6 +48,16 @@ export class ClassTable {
     return id;
   }
 
+  /**
+   * Takes in the classes of a snapshot classified with another table (`names`/`userLevel` of that table, in its
+   * order) and rewrites `classIds` to this table's ids. Absorbing tables in file order gives the ids a single shared
+   * table would have given.
+   */
+  absorb(names: readonly string[], userLevel: readonly boolean[], classIds: Uint32Array): void {
+    const idOf = Uint32Array.from(names, (name, local) => this.intern(name, userLevel[local]));
+    for (let node = 0; node < classIds.length; node++) classIds[node] = idOf[classIds[node]];
+  }
+
   /** The class of every node of a snapshot. */
   classify(snapshot: HeapSnapshot): Uint32Array {
     const { layout, nodes, strings, nodeCount } = snapshot;

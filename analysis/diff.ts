@@ -1,10 +1,11 @@
-import { type AnalyzedSnapshot, analyzeSnapshot, compact, type FullyAnalyzedSnapshot } from './analyzed-snapshot';
+import type { ThreadOptions } from './analysis-threads';
+import { analyzeSeries } from './analyze-series';
+import type { AnalyzedSnapshot, FullyAnalyzedSnapshot } from './analyzed-snapshot';
 import { ClassTable } from './class-table';
-import { collectGarbage } from './collect-garbage';
 import { type GroupKey, type GroupMeasure, measureClasses, measureGroups } from './group-measures';
 import { measureHeapGrowth } from './heap-growth';
 import { holdersSinceFirst } from './holders';
-import { type ParseProgress, parseSnapshotFile } from './parse-snapshot';
+import type { ParseProgress } from './parse-snapshot';
 import type { ClassGrowth, DiffReport, HolderGrowth, SnapshotInfo, Suspect } from './report';
 import {
   computeDistances,
@@ -14,11 +15,10 @@ import {
   retainerExpression,
   shortestRetainerPath,
 } from './retainer-path';
-import { assertSameProcess } from './same-process';
 import { groupSurvivors, type SurvivorGroup } from './survivor-groups';
 import { decideVerdict } from './verdict';
 
-export interface DiffOptions {
+export interface DiffOptions extends ThreadOptions {
   /** How many suspects and growing classes to report. @default 10 */
   readonly top?: number;
   /**
@@ -41,8 +41,9 @@ const MEASURED_GROUPS = 200;
 
 /**
  * Diffs 2 or 3 snapshots of one process, oldest first: what was allocated after the first and is still alive in the
- * last, grouped by class and holder, measured in every snapshot, ranked, with a verdict. Files are read one at a
- * time; only a ~36 bytes/node summary of earlier snapshots stays in memory.
+ * last, grouped by class and holder, measured in every snapshot, ranked, with a verdict. Earlier snapshots are
+ * analysed in threads of their own while the budget allows (see analyze-series.ts); only a ~40 bytes/node summary of
+ * them stays in memory.
  */
 export async function diffSnapshotFiles(paths: string[], options: DiffOptions = {}): Promise<DiffReport> {
   if (paths.length < 2 || paths.length > 3) {
@@ -52,13 +53,7 @@ export async function diffSnapshotFiles(paths: string[], options: DiffOptions = 
   const top = options.top ?? 10;
   const minGrowthBytes = options.minGrowthBytes ?? 64 * 1024;
   const classes = new ClassTable();
-  const earlier: AnalyzedSnapshot[] = [];
-  for (const path of paths.slice(0, -1)) {
-    collectGarbage();
-    earlier.push(await analyzeEarlierFile(path, classes, earlier[earlier.length - 1], options));
-  }
-  collectGarbage();
-  const last = await analyzeFile(paths[paths.length - 1], classes, earlier[earlier.length - 1], options);
+  const { earlier, last } = await analyzeSeries(paths, classes, options);
   const all: AnalyzedSnapshot[] = [...earlier, last];
   const holders = holdersSinceFirst(earlier[0], last, last.graph.rootNode);
   const groups = groupSurvivors(holders, earlier.length > 1 ? earlier[1] : undefined, last, classes)
@@ -92,27 +87,6 @@ export async function diffSnapshotFiles(paths: string[], options: DiffOptions = 
     minGrowthBytes,
     analysisMs: Date.now() - started,
   };
-}
-
-async function analyzeFile(
-  path: string,
-  classes: ClassTable,
-  previous: AnalyzedSnapshot | undefined,
-  options: DiffOptions,
-): Promise<FullyAnalyzedSnapshot> {
-  const analyzed = analyzeSnapshot(await parseSnapshotFile(path, { onProgress: options.onProgress }), classes);
-  if (previous) assertSameProcess(previous, analyzed);
-  return analyzed;
-}
-
-/** In its own frame, so that no suspended async frame keeps the full snapshot alive after it is compacted. */
-async function analyzeEarlierFile(
-  path: string,
-  classes: ClassTable,
-  previous: AnalyzedSnapshot | undefined,
-  options: DiffOptions,
-): Promise<AnalyzedSnapshot> {
-  return compact(await analyzeFile(path, classes, previous, options));
 }
 
 interface Trend {

@@ -3,8 +3,14 @@ export class NodeIdIndex {
   readonly sortedIds: Uint32Array;
   readonly nodeBySortedPosition: Uint32Array;
 
-  constructor(ids: Uint32Array) {
-    const { order, sortedKeys } = radixOrder(ids);
+  /** From the ids of the nodes (`sorted` = an index built before, e.g. in another thread). */
+  constructor(
+    ids: Uint32Array,
+    sorted?: { readonly sortedIds: Uint32Array; readonly nodeBySortedPosition: Uint32Array },
+  ) {
+    const { order, sortedKeys } = sorted
+      ? { order: sorted.nodeBySortedPosition, sortedKeys: sorted.sortedIds }
+      : radixOrder(ids);
     this.nodeBySortedPosition = order;
     this.sortedIds = sortedKeys;
   }

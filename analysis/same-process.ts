@@ -1,4 +1,4 @@
-import { type AnalyzedSnapshot, type FullyAnalyzedSnapshot, nodeSignature } from './analyzed-snapshot';
+import type { AnalyzedSnapshot } from './analyzed-snapshot';
 
 /** How many of an earlier snapshot's youngest nodes, found again by id, are the same object. */
 export interface IdentityMatch {
@@ -6,7 +6,7 @@ export interface IdentityMatch {
   readonly mismatched: number;
 }
 
-export function matchIdentities(earlier: AnalyzedSnapshot, later: FullyAnalyzedSnapshot): IdentityMatch {
+export function matchIdentities(earlier: AnalyzedSnapshot, later: AnalyzedSnapshot): IdentityMatch {
   const { ids, signatures } = earlier.identitySample;
   let shared = 0;
   let mismatched = 0;
@@ -14,7 +14,7 @@ export function matchIdentities(earlier: AnalyzedSnapshot, later: FullyAnalyzedS
     const node = later.idIndex.find(ids[i]);
     if (node < 0) continue;
     shared++;
-    if (nodeSignature(later.snapshot, node) !== signatures[i]) mismatched++;
+    if (later.signatures[node] !== signatures[i]) mismatched++;
   }
   return { shared, mismatched };
 }
@@ -23,7 +23,7 @@ export function matchIdentities(earlier: AnalyzedSnapshot, later: FullyAnalyzedS
  * Node ids are only stable within one isolate: in another process the same id names an unrelated object. Refuses
  * such pairs, and pairs given newest first.
  */
-export function assertSameProcess(earlier: AnalyzedSnapshot, later: FullyAnalyzedSnapshot): void {
+export function assertSameProcess(earlier: AnalyzedSnapshot, later: AnalyzedSnapshot): void {
   const fix = 'pass 2 or 3 snapshots of one process (one ECS task, no restart in between), oldest first';
   if (later.idIndex.maxObjectId < earlier.idIndex.maxObjectId) {
     throw new Error(

@@ -1,0 +1,25 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { SnapshotThreadReply, SnapshotThreadRequest } from './analysis-threads';
+import { analyzeSnapshot, compact } from './analyzed-snapshot';
+import { ClassTable } from './class-table';
+import { parseSnapshotFile } from './parse-snapshot';
+import { packSnapshot } from './snapshot-transfer';
+
+/**
+ * Entry point of a thread that analyses one earlier snapshot of a diff (see analysis-threads.ts): parses it, computes
+ * its dominators and summary with a class table of its own, and hands the summary back with its arrays transferred.
+ */
+async function analyzeRequested(request: SnapshotThreadRequest, port: NonNullable<typeof parentPort>): Promise<void> {
+  const reply = (message: SnapshotThreadReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+  try {
+    const classes = new ClassTable();
+    const snapshot = await parseSnapshotFile(request.file, { onProgress: (progress) => reply({ progress }) });
+    const { message, transfer } = packSnapshot(compact(analyzeSnapshot(snapshot, classes)), classes);
+    reply({ snapshot: message }, transfer);
+  } catch (error) {
+    reply({ failure: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+const request = workerData as SnapshotThreadRequest | undefined;
+if (parentPort && request?.heapwatchSnapshotThread === true) void analyzeRequested(request, parentPort);
