@@ -19,6 +19,8 @@ interface DiffCommandOptions {
   readonly pprof?: string;
   readonly top: string;
   readonly showValues?: boolean;
+  readonly threads?: string;
+  readonly memoryBudget?: string;
 }
 
 function parseTop(value: string): number {
@@ -29,16 +31,37 @@ function parseTop(value: string): number {
   return top;
 }
 
+function parseThreads(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+    throw new Error(`--threads must be a whole number from 1 to 256, got "${value}"`);
+  }
+  return threads;
+}
+
+const BYTES_PER_UNIT: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** `8g`, `512M`, `1.5GiB`, `2000000000`: binary units, as `--max-old-space-size` and container limits count. */
+export function parseMemoryBudget(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(value.trim());
+  const bytes = match ? Number(match[1]) * BYTES_PER_UNIT[match[2].toLowerCase()] : Number.NaN;
+  if (!Number.isFinite(bytes) || bytes < 1) {
+    throw new Error(`--memory-budget takes a size such as 8g or 512m, got "${value}"`);
+  }
+  return Math.floor(bytes);
+}
+
 /** Progress lines on stderr for big files only, so small diffs stay quiet and stdout stays clean for --json. */
 function progressReporter(): (event: ParseProgress) => void {
-  let lastPercent = -1;
-  let lastFile = '';
+  // Files read in parallel report in turns, so each keeps its own last step.
+  const lastPercent = new Map<string, number>();
   return (event) => {
     if (event.totalBytes < PROGRESS_MIN_BYTES) return;
     const percent = Math.floor((event.bytesRead / event.totalBytes) * 100);
-    if (event.file === lastFile && percent < lastPercent + 10 && percent < 100) return;
-    lastFile = event.file;
-    lastPercent = percent;
+    if (percent < (lastPercent.get(event.file) ?? -10) + 10 && percent < 100) return;
+    lastPercent.set(event.file, percent);
     const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
     process.stderr.write(`reading ${event.file}: ${percent}% (${mib(event.bytesRead)}/${mib(event.totalBytes)} MiB)\n`);
   };
@@ -65,6 +88,12 @@ export function registerDiffCommand(program: Command): void {
     .option('--html <file>', 'write a self-contained HTML report to this file')
     .option('--pprof <file>', 'write the last heap profile and its growth since the first as gzipped pprof')
     .option('--top <n>', 'how many suspects to list', '10')
+    .option('--threads <n>', 'snapshots analysed at once, at most (default: the number of CPU cores)')
+    .option(
+      '--memory-budget <size>',
+      'memory the snapshots analysed at once may take together, e.g. 8g; with less than two need, one at a time ' +
+        '(default: 3/4 of the memory this process may use)',
+    )
     .option(
       '--show-values',
       'show heap strings (string contents, object keys) in paths; they are user data, so they are left out by default',
@@ -80,6 +109,8 @@ export function registerDiffCommand(program: Command): void {
       const formats = [options.json, options.markdown, options.html !== undefined].filter(Boolean).length;
       if (formats > 1) throw new Error('choose one of --json, --markdown or --html <file>');
       const top = parseTop(options.top);
+      const threads = parseThreads(options.threads);
+      const memoryBudgetBytes = parseMemoryBudget(options.memoryBudget);
       const profiles = files.filter((file) => seriesFileKind(file) === 'profile');
       if (options.pprof !== undefined && profiles.length === 0) {
         throw new Error('--pprof needs heap profiles (.heapprofile files) among the files');
@@ -87,6 +118,8 @@ export function registerDiffCommand(program: Command): void {
       const report = await diffSeriesFiles(files, {
         top,
         showValues: options.showValues === true,
+        threads,
+        memoryBudgetBytes,
         onProgress: progressReporter(),
       });
       if (options.pprof !== undefined && report.profiles) {

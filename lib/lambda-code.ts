@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -46,11 +46,14 @@ export function heapwatchLambdaCode(name: HeapwatchHandler): lambda.Code {
   });
 }
 
-/** Puts one handler's bundle (`index.js` and its source map) into `outDir`, from the package or the sources. */
+/**
+ * Puts one handler's bundle (`index.js`, the entries it starts threads from, their source maps) into `outDir`, from
+ * the package or the sources.
+ */
 export function stageHandlerBundle(name: HeapwatchBundle, outDir: string): void {
   if (!__filename.endsWith('.ts')) {
     const bundled = installedBundle(name);
-    for (const file of ['index.js', 'index.js.map']) copyFileSync(path.join(bundled, file), path.join(outDir, file));
+    for (const file of readdirSync(bundled)) copyFileSync(path.join(bundled, file), path.join(outDir, file));
     return;
   }
   bundleFromSources(name, outDir);

@@ -16,7 +16,7 @@ import { stageHandlerBundle } from '../lambda-code';
 const DOCKERFILE = `# heapwatch analysis task: the analysis function's code, for series too big for Lambda.
 FROM public.ecr.aws/docker/library/node:24-bookworm-slim
 WORKDIR /heapwatch
-COPY index.js index.js.map ./
+COPY *.js *.js.map ./
 USER node
 ENTRYPOINT ["node", "--enable-source-maps", "/heapwatch/index.js"]
 `;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DiffReport, diffSnapshotFiles } from '../../analysis';
@@ -163,6 +163,32 @@ describe('diffSnapshotFiles on real leaks', () => {
     await expect(diffSnapshotFiles([memoizeFirst, timersSecond])).rejects.toThrow(/come from different processes/);
     await expect(diffSnapshotFiles([second, first])).rejects.toThrow(/is older than/);
     await expect(diffSnapshotFiles([first])).rejects.toThrow(/2 or 3 snapshots/);
+  });
+
+  it('gives the same report on one thread as on several, and with a memory budget for one snapshot at a time', async () => {
+    // Prepare
+    const paths = series.get('memoize')!;
+    const comparable = (report: DiffReport) => JSON.stringify({ ...report, analysisMs: 0 });
+    // Act
+    const oneThread = await diffSnapshotFiles(paths, { top: 5, threads: 1 });
+    const threeThreads = await diffSnapshotFiles(paths, { top: 5, threads: 3 });
+    const smallBudget = await diffSnapshotFiles(paths, { top: 5, threads: 3, memoryBudgetBytes: 1 });
+    // Assess
+    expect(oneThread.suspects[0].name).toBe('RenderedPage');
+    expect(comparable(threeThreads)).toBe(comparable(oneThread));
+    expect(comparable(smallBudget)).toBe(comparable(oneThread));
+  });
+
+  it('names the file when a snapshot analysed in another thread is truncated', async () => {
+    // Prepare
+    const [first, second, last] = series.get('timers')!;
+    const truncated = join(dir, 'timers-truncated.heapsnapshot');
+    copyFileSync(first, truncated);
+    truncateSync(truncated, Math.floor(statSync(first).size / 2));
+    // Act / Assess
+    await expect(diffSnapshotFiles([truncated, second, last], { threads: 3 })).rejects.toThrow(
+      `${truncated}: the heap snapshot is truncated`,
+    );
   });
 
   it('reports progress while reading', async () => {

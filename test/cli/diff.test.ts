@@ -63,6 +63,21 @@ describe('heapwatch diff', () => {
     expect(result.stderr).toBe('');
   });
 
+  it('gives the same JSON on one thread and on several, and with a memory budget', async () => {
+    // Act
+    const results = await Promise.all([
+      heapwatch('diff', ...series, '--json', '--threads', '1'),
+      heapwatch('diff', ...series, '--json', '--threads', '3', '--memory-budget', '2g'),
+    ]);
+    // Assess
+    const [one, several] = results.map((result) => {
+      expect(result.code).toBe(0);
+      return { ...JSON.parse(result.stdout), analysisMs: 0 };
+    });
+    expect(several).toEqual(one);
+    expect(one.suspects[0].name).toBe('RenderedPage');
+  });
+
   it('prints Markdown by default and writes HTML on request', async () => {
     // Prepare
     const html = join(dir, 'report.html');
@@ -93,6 +108,8 @@ describe('heapwatch diff', () => {
       heapwatch('diff', series[0], otherProcess),
       heapwatch('diff', series[0]),
       heapwatch('diff', ...series, '--top', 'many'),
+      heapwatch('diff', ...series, '--threads', '0'),
+      heapwatch('diff', ...series, '--memory-budget', 'lots'),
     ]);
     // Assess
     const messages = results.map((result) => {
@@ -106,6 +123,8 @@ describe('heapwatch diff', () => {
     );
     expect(messages[3]).toMatch(/2 or 3 snapshots/);
     expect(messages[4]).toMatch(/--top must be a whole number/);
+    expect(messages[5]).toMatch(/--threads must be a whole number from 1 to 256, got "0"/);
+    expect(messages[6]).toMatch(/--memory-budget takes a size such as 8g or 512m, got "lots"/);
     for (const message of messages) expect(message).not.toMatch(/\n\s+at /);
   });
 
