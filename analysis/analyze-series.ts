@@ -1,6 +1,11 @@
 import { statSync } from 'node:fs';
 import { SnapshotThreads, snapshotsAtOnce, snapshotThreadsAvailable, type ThreadOptions } from './analysis-threads';
-import { type AnalyzedSnapshot, analyzeSnapshot, compact, type FullyAnalyzedSnapshot } from './analyzed-snapshot';
+import {
+  type AnalyzedSnapshot,
+  analyzeSnapshot,
+  type FullyAnalyzedSnapshot,
+  summarizeSnapshot,
+} from './analyzed-snapshot';
 import { ClassTable } from './class-table';
 import { collectGarbage } from './collect-garbage';
 import { type ParseProgress, parseSnapshotFile } from './parse-snapshot';
@@ -67,9 +72,14 @@ async function analyzeEarlierFile(
   classes: ClassTable,
   onProgress: SeriesAnalysisOptions['onProgress'],
 ): Promise<AnalyzedSnapshot> {
-  return compact(analyzeSnapshot(await parseSnapshotFile(path, { onProgress }), classes));
+  return summarizeSnapshot(await parseSnapshotFile(path, { onProgress }), classes);
 }
 
+/**
+ * Up to `atOnce` snapshots in flight, taken in file order: the earlier ones in threads, then the last on this thread.
+ * With fewer slots than snapshots the last waits for one, so the summaries in progress overlap each other rather
+ * than the whole last snapshot, which is the largest in memory.
+ */
 async function analyzeAtOnce(
   paths: readonly string[],
   classes: ClassTable,
@@ -77,33 +87,51 @@ async function analyzeAtOnce(
   onProgress: SeriesAnalysisOptions['onProgress'],
 ): Promise<AnalyzedSeries> {
   const threads = new SnapshotThreads();
-  const earlierPaths = paths.slice(0, -1);
-  const transferred: TransferredSnapshot[] = [];
+  const slots = new Slots(atOnce);
   let failure: { readonly error: unknown } | undefined;
   const fail = (error: unknown) => {
     failure ??= { error };
     void threads.close();
   };
-  let next = 0;
-  const runThread = async () => {
-    while (next < earlierPaths.length && !failure) {
-      const index = next++;
-      transferred[index] = await threads.analyze(earlierPaths[index], onProgress);
-    }
-  };
-  const runners = Array.from({ length: Math.min(atOnce - 1, earlierPaths.length) }, () => runThread().catch(fail));
+  const earlier = paths
+    .slice(0, -1)
+    .map((path) =>
+      slots.run(() => (failure ? Promise.resolve(undefined) : threads.analyze(path, onProgress))).catch(fail),
+    );
   // Each thread classifies with a table of its own; absorbing them in file order below gives the shared ids.
   const own = new ClassTable();
-  const last = await parseSnapshotFile(paths[paths.length - 1], { onProgress })
-    .then((snapshot) => analyzeSnapshot(snapshot, own))
-    .catch((error: unknown) => {
-      fail(error);
-      return undefined;
-    });
-  await Promise.all(runners);
+  const last = await slots
+    .run(async () =>
+      failure ? undefined : analyzeSnapshot(await parseSnapshotFile(paths[paths.length - 1], { onProgress }), own),
+    )
+    .catch(fail);
+  const transferred = await Promise.all(earlier);
   await threads.close();
   if (failure) throw failure.error;
-  if (!last || transferred.length !== earlierPaths.length) throw new Error('a snapshot of the diff was not analysed');
-  const earlier = transferred.map((message) => unpackSnapshot(message, classes));
-  return { earlier, last: adoptSnapshot(last, own, classes) };
+  if (!last || transferred.some((message) => message === undefined)) {
+    throw new Error('a snapshot of the diff was not analysed');
+  }
+  return {
+    earlier: transferred.map((message) => unpackSnapshot(message as TransferredSnapshot, classes)),
+    last: adoptSnapshot(last, own, classes),
+  };
+}
+
+/** At most `count` tasks at a time, started in the order they were asked for. */
+class Slots {
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private free: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
 }

@@ -17,12 +17,16 @@ export interface HeapGraph {
   /** -1 when no edge type is ignored. */
   readonly ignoredEdgeType: number;
   readonly firstRetainer: Uint32Array;
+  /** Empty in a graph built for dominators only, which need the retaining nodes but not their edges. */
   readonly retainerEdge: Uint32Array;
   readonly retainerNode: Uint32Array;
 }
 
+/** What a graph is built for: retainer paths need each retainer's edge, dominators only the retaining node. */
+export type GraphUse = 'paths' | 'dominators';
+
 /** Builds the first-edge index and the retainer lists of a parsed snapshot; the root is node 0, as V8 writes it. */
-export function buildHeapGraph(snapshot: HeapSnapshot): HeapGraph {
+export function buildHeapGraph(snapshot: HeapSnapshot, use: GraphUse = 'paths'): HeapGraph {
   const { layout, nodes, nodeCount } = snapshot;
   const edgeCounts = new Uint32Array(nodeCount);
   for (let node = 0; node < nodeCount; node++) {
@@ -38,6 +42,7 @@ export function buildHeapGraph(snapshot: HeapSnapshot): HeapGraph {
     edgeTypeOffset: layout.edgeTypeOffset,
     ignoredEdgeType: weak,
     rootNode: 0,
+    use,
   });
 }
 
@@ -70,6 +75,8 @@ export interface GraphEdges {
   readonly edgeTypeOffset: number;
   readonly ignoredEdgeType: number;
   readonly rootNode: number;
+  /** @default 'paths' */
+  readonly use?: GraphUse;
 }
 
 export function buildGraphFromEdgeCounts(input: GraphEdges): HeapGraph {
@@ -88,14 +95,15 @@ export function buildGraphFromEdgeCounts(input: GraphEdges): HeapGraph {
   }
   for (let node = 0; node < nodeCount; node++) firstRetainer[node + 1] += firstRetainer[node];
   const retainerCount = firstRetainer[nodeCount];
-  const retainerEdge = new Uint32Array(retainerCount);
+  const withEdges = (input.use ?? 'paths') === 'paths';
+  const retainerEdge = new Uint32Array(withEdges ? retainerCount : 0);
   const retainerNode = new Uint32Array(retainerCount);
   const fill = firstRetainer.slice(0, nodeCount);
   for (let node = 0; node < nodeCount; node++) {
     for (let edge = firstEdge[node], offset = edge * edgeStride; edge < firstEdge[node + 1]; edge++) {
       if (edges[offset + edgeTypeOffset] !== ignoredEdgeType) {
         const slot = fill[edges[offset + edgeTargetOffset]]++;
-        retainerEdge[slot] = edge;
+        if (withEdges) retainerEdge[slot] = edge;
         retainerNode[slot] = node;
       }
       offset += edgeStride;

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SnapshotThreadReply, SnapshotThreadRequest } from './analysis-threads';
-import { analyzeSnapshot, compact } from './analyzed-snapshot';
+import { summarizeSnapshot } from './analyzed-snapshot';
 import { ClassTable } from './class-table';
 import { parseSnapshotFile } from './parse-snapshot';
 import { packSnapshot } from './snapshot-transfer';
@@ -14,7 +14,7 @@ async function analyzeRequested(request: SnapshotThreadRequest, port: NonNullabl
   try {
     const classes = new ClassTable();
     const snapshot = await parseSnapshotFile(request.file, { onProgress: (progress) => reply({ progress }) });
-    const { message, transfer } = packSnapshot(compact(analyzeSnapshot(snapshot, classes)), classes);
+    const { message, transfer } = packSnapshot(summarizeSnapshot(snapshot, classes), classes);
     reply({ snapshot: message }, transfer);
   } catch (error) {
     reply({ failure: error instanceof Error ? error.message : String(error) });

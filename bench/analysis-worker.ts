@@ -1,7 +1,8 @@
 // One measured run of the analysis benchmark, in its own process so its peak RSS (VmHWM) is its own:
-//   tsx analysis-worker.ts heapwatch-diff|heapwatch-parse|memlab-parse <memlab install folder> <files...>
+//   tsx analysis-worker.ts heapwatch-diff-<threads>|heapwatch-parse|memlab-parse|tokenize <memlab folder> <files...>
 import { readFileSync } from 'node:fs';
 import { analyzeSnapshot, ClassTable, diffSnapshotFiles, parseSnapshotFile } from '../analysis';
+import { tokenizeFiles } from './json-token-pass';
 import { loadMemlabHeapAnalysis } from './memlab-install';
 
 function peakRssBytes(): number {
@@ -10,13 +11,19 @@ function peakRssBytes(): number {
 }
 
 async function run(mode: string, memlabDir: string, files: string[]): Promise<string> {
-  if (mode === 'heapwatch-diff') {
-    const report = await diffSnapshotFiles(files, { top: 5 });
+  if (mode.startsWith('heapwatch-diff')) {
+    // heapwatch-diff-<threads>
+    const threads = Number(mode.split('-')[2]);
+    const report = await diffSnapshotFiles(files, { top: 5, threads });
     return `${report.verdict}: ${report.suspects[0]?.name} @ ${report.suspects[0]?.holder.path}`;
   }
   if (mode === 'heapwatch-parse') {
     const analyzed = analyzeSnapshot(await parseSnapshotFile(files[0]), new ClassTable());
     return `${analyzed.nodeCount} nodes, ${analyzed.edgeCount} edges, heap ${analyzed.totalSize} bytes`;
+  }
+  if (mode === 'tokenize') {
+    const count = await tokenizeFiles(files);
+    return `${(count.bytes / 1e6).toFixed(0)} MB: ${count.numbers} numbers, ${count.strings} strings`;
   }
   if (mode === 'memlab-parse') {
     const { getFullHeapFromFile } = loadMemlabHeapAnalysis(memlabDir);

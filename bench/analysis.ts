@@ -1,12 +1,14 @@
-// npm run bench:analysis -- [--sizes 400,1000] [--dir /tmp/heapwatch-bench] [--skip-memlab]
+// npm run bench:analysis -- [--sizes 400,1000] [--threads 1,2] [--dir /tmp/heapwatch-bench] [--skip-memlab]
 //
 // Generates (and caches) real heap snapshots of a process with the incident's memoize leak: a series of 3 whose
 // last is ~400 MB and a single ~1 GB one. Then measures, each run in its own child process (peak RSS = VmHWM):
-//   - heapwatch diff of the series        vs  memlab `analyze unbound-object` on the same directory
-//   - heapwatch parse + dominators (1 file) vs  memlab getFullHeapFromFile (parse + dominators, 1 file)
+//   - heapwatch diff of the series, per thread count  vs  memlab `analyze unbound-object` on the same directory
+//   - heapwatch parse + dominators (1 file)           vs  memlab getFullHeapFromFile (parse + dominators, 1 file)
+//   - both                                            vs  one tokenizing pass over the same files (the floor)
 // and prints wall time, peak RSS and the ratios.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ensureMemlab } from './memlab-install';
 
@@ -26,6 +28,9 @@ const sizes = option('sizes', '400,1000')
   .map((size) => Number(size.trim()));
 const root = option('dir', '/tmp/heapwatch-bench');
 const skipMemlab = args.includes('--skip-memlab');
+const threadCounts = option('threads', [...new Set([1, availableParallelism()])].join(','))
+  .split(',')
+  .map((count) => Number(count.trim()));
 const HEAP_LIMIT = '--max-old-space-size=16384';
 const WORKER = join(__dirname, 'analysis-worker.ts');
 const WRITER = join(__dirname, 'analysis-heap-writer.js');
@@ -36,6 +41,9 @@ const FILE_BYTES_PER_HEAP_BYTE = 2.2;
 
 for (const size of sizes) {
   if (!Number.isFinite(size) || size < 10) throw new Error(`--sizes takes sizes in MB, e.g. 400,1000; got ${size}`);
+}
+for (const count of threadCounts) {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--threads takes thread counts, e.g. 1,2; got ${count}`);
 }
 
 function peakRss(pid: number): number {
@@ -128,19 +136,22 @@ interface Row {
   readonly name: string;
   readonly heapwatch: Measured;
   readonly memlab?: Measured;
+  readonly tokenize: Measured;
 }
 
 function printRows(rows: readonly Row[]): void {
   console.log(
-    '\n| case | heapwatch time | heapwatch peak RSS | memlab time | memlab peak RSS | speed-up | RSS ratio |',
+    '\n| case | heapwatch time | heapwatch peak RSS | memlab time | memlab peak RSS | speed-up | RSS ratio | ' +
+      'tokenizing pass | × the pass |',
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
-  for (const { name, heapwatch, memlab } of rows) {
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const { name, heapwatch, memlab, tokenize } of rows) {
     const ratio = memlab ? `${(memlab.ms / heapwatch.ms).toFixed(1)}×` : '—';
     const rss = memlab ? `${(heapwatch.peakRssBytes / memlab.peakRssBytes).toFixed(2)}` : '—';
     console.log(
       `| ${name} | ${seconds(heapwatch.ms)} | ${gb(heapwatch.peakRssBytes)} | ${memlab ? seconds(memlab.ms) : '—'} | ` +
-        `${memlab ? gb(memlab.peakRssBytes) : '—'} | ${ratio} | ${rss} |`,
+        `${memlab ? gb(memlab.peakRssBytes) : '—'} | ${ratio} | ${rss} | ${seconds(tokenize.ms)} | ` +
+        `${(heapwatch.ms / tokenize.ms).toFixed(1)}× |`,
     );
   }
 }
@@ -152,18 +163,27 @@ async function main(): Promise<void> {
     const files = await snapshots(size, series);
     const label = `${(statSync(files[files.length - 1]).size / 1e6).toFixed(0)} MB`;
     if (series === 3) {
-      const heapwatch = await worker('heapwatch-diff', files);
-      console.log(`heapwatch diff ×3: ${seconds(heapwatch.ms)}, ${gb(heapwatch.peakRssBytes)} — ${heapwatch.summary}`);
+      const tokenize = await worker('tokenize', files);
+      console.log(`tokenizing pass ×3: ${seconds(tokenize.ms)}, ${gb(tokenize.peakRssBytes)} — ${tokenize.summary}`);
       const memlab = skipMemlab ? undefined : await memlabUnboundObject(dirname(files[0]));
       if (memlab) console.log(`memlab unbound-object ×3: ${seconds(memlab.ms)}, ${gb(memlab.peakRssBytes)}`);
-      rows.push({ name: `diff of 3 snapshots (last ${label})`, heapwatch, memlab });
+      for (const threads of threadCounts) {
+        const heapwatch = await worker(`heapwatch-diff-${threads}`, files);
+        console.log(
+          `heapwatch diff ×3, ${threads} thread(s): ${seconds(heapwatch.ms)}, ${gb(heapwatch.peakRssBytes)} — ` +
+            heapwatch.summary,
+        );
+        const name = `diff of 3 snapshots (last ${label}), ${threads} thread${threads === 1 ? '' : 's'}`;
+        rows.push({ name, heapwatch, memlab, tokenize });
+      }
     }
     const last = files[files.length - 1];
+    const tokenize = await worker('tokenize', [last]);
     const heapwatch = await worker('heapwatch-parse', [last]);
     console.log(`heapwatch parse+dominators ${label}: ${seconds(heapwatch.ms)}, ${gb(heapwatch.peakRssBytes)}`);
     const memlab = skipMemlab ? undefined : await worker('memlab-parse', [last]);
     if (memlab) console.log(`memlab getFullHeapFromFile ${label}: ${seconds(memlab.ms)}, ${gb(memlab.peakRssBytes)}`);
-    rows.push({ name: `parse + dominators, 1 snapshot of ${label}`, heapwatch, memlab });
+    rows.push({ name: `parse + dominators, 1 snapshot of ${label}`, heapwatch, memlab, tokenize });
   }
   printRows(rows);
   const out = join(__dirname, 'out');
