@@ -1,7 +1,7 @@
 import type { ClassTable } from './class-table';
 import { computeDominators, computeRetainedSizes } from './dominators';
 import { breakDownHeap, type HeapBreakdown } from './heap-breakdown';
-import { buildHeapGraph, type GraphUse, type HeapGraph } from './heap-graph';
+import { buildHeapGraph, type HeapGraph } from './heap-graph';
 import type { HeapSnapshot } from './heap-snapshot';
 import { NodeIdIndex } from './node-id-index';
 import { nodeSignatures } from './node-signatures';
@@ -46,17 +46,8 @@ const IDENTITY_SAMPLE_SIZE = 20_000;
 
 /** Everything the diff needs of a snapshot, its graph included (the last snapshot of a diff). */
 export function analyzeSnapshot(snapshot: HeapSnapshot, classes: ClassTable): FullyAnalyzedSnapshot {
-  return analyze(snapshot, classes, 'paths');
-}
-
-/** The summary only (earlier snapshots of a diff): its graph is built for the dominators, ~4 bytes per edge less. */
-export function summarizeSnapshot(snapshot: HeapSnapshot, classes: ClassTable): AnalyzedSnapshot {
-  return compact(analyze(snapshot, classes, 'dominators'));
-}
-
-function analyze(snapshot: HeapSnapshot, classes: ClassTable, use: GraphUse): FullyAnalyzedSnapshot {
   const { layout, nodes, nodeCount } = snapshot;
-  const graph = buildHeapGraph(snapshot, use);
+  const graph = buildHeapGraph(snapshot);
   const tree = computeDominators(graph);
   // After the dominators, whose scratch arrays are the peak of the analysis.
   const ids = new Uint32Array(nodeCount);
@@ -87,6 +78,11 @@ function analyze(snapshot: HeapSnapshot, classes: ClassTable, use: GraphUse): Fu
     snapshot,
     graph,
   };
+}
+
+/** The summary only (earlier snapshots of a diff). */
+export function summarizeSnapshot(snapshot: HeapSnapshot, classes: ClassTable): AnalyzedSnapshot {
+  return compact(analyzeSnapshot(snapshot, classes));
 }
 
 /** Drops the snapshot and its graph, keeping the per-node summary. */

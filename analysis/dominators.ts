@@ -1,6 +1,13 @@
 import type { HeapGraph } from './heap-graph';
 
 const NONE = 0xffffffff;
+const INITIAL_STACK = 1 << 16;
+
+function grown(stack: Uint32Array): Uint32Array<ArrayBuffer> {
+  const bigger = new Uint32Array(stack.length * 2);
+  bigger.set(stack);
+  return bigger;
+}
 
 /** The dominator tree of a heap graph; unreachable nodes get the root as their dominator, like DevTools. */
 export interface DominatorTree {
@@ -14,7 +21,7 @@ export interface DominatorTree {
 /**
  * Semidominators as in Lengauer–Tarjan (path compression), then immediate dominators as the nearest common ancestor
  * of a node's DFS parent and its semidominator (Georgiadis' SNCA): no buckets, and the scratch arrays are reused for
- * the results, so the whole computation takes 7 × 4 bytes per node. Without recursion, so graphs of tens of millions
+ * the results, so the whole computation takes 6 × 4 bytes per node plus its stack. Without recursion, so graphs of tens of millions
  * of nodes do not overflow the stack. Edges of `graph.ignoredEdgeType` (weak) are not followed.
  */
 export function computeDominators(graph: HeapGraph): DominatorTree {
@@ -23,9 +30,10 @@ export function computeDominators(graph: HeapGraph): DominatorTree {
   const vertex = new Uint32Array(nodeCount);
   const parent = new Uint32Array(nodeCount);
 
-  // 1. Iterative DFS numbering (indexes below are DFS numbers unless named `node`).
-  const stackNode = new Uint32Array(nodeCount);
-  const stackEdge = new Uint32Array(nodeCount);
+  // 1. Iterative DFS numbering (indexes below are DFS numbers unless named `node`). The stack grows as deep as the
+  // graph is, usually far less than its node count.
+  let stackNode = new Uint32Array(Math.min(nodeCount, INITIAL_STACK));
+  let stackEdge = new Uint32Array(stackNode.length);
   dfnOf[graph.rootNode] = 0;
   vertex[0] = graph.rootNode;
   parent[0] = NONE;
@@ -49,14 +57,19 @@ export function computeDominators(graph: HeapGraph): DominatorTree {
     vertex[count] = target;
     parent[count] = dfnOf[node];
     count++;
+    if (depth === stackNode.length) {
+      stackNode = grown(stackNode);
+      stackEdge = grown(stackEdge);
+    }
     stackNode[depth] = target;
     stackEdge[depth] = firstEdge[target];
     depth++;
   }
 
   // 2. Semidominators, in reverse DFS order, over the retainer lists (which hold retaining edges only).
-  const semi = stackEdge; // free after the DFS
-  const compressStack = stackNode;
+  stackEdge = new Uint32Array(0);
+  const semi = new Uint32Array(count);
+  let compressStack = stackNode;
   const label = new Uint32Array(count);
   const ancestor = new Uint32Array(count).fill(NONE);
   for (let v = 0; v < count; v++) {
@@ -68,6 +81,7 @@ export function computeDominators(graph: HeapGraph): DominatorTree {
     let length = 0;
     let u = v;
     while (ancestor[ancestor[u]] !== NONE) {
+      if (length === compressStack.length) compressStack = grown(compressStack);
       compressStack[length++] = u;
       u = ancestor[u];
     }

@@ -2,9 +2,9 @@ import type { HeapSnapshot } from './heap-snapshot';
 
 /**
  * Adjacency of a heap graph in flat arrays: node `n`'s outgoing edges are ordinals `firstEdge[n]..firstEdge[n+1]-1`,
- * whose target is `edges[e * edgeStride + edgeTargetOffset]`; its retainers are `retainerEdge[r]`/`retainerNode[r]`
- * for `r` in `firstRetainer[n]..firstRetainer[n+1]-1`. Edges whose type is `ignoredEdgeType` (weak) do not retain:
- * the retainer lists leave them out.
+ * whose target is `edges[e * edgeStride + edgeTargetOffset]`; the nodes that retain it are `retainerNode[r]` for `r`
+ * in `firstRetainer[n]..firstRetainer[n+1]-1`, once per retaining edge ({@link retainingEdgesBetween} gives the
+ * edges). Edges whose type is `ignoredEdgeType` (weak) do not retain: the retainer lists leave them out.
  */
 export interface HeapGraph {
   readonly nodeCount: number;
@@ -17,32 +17,25 @@ export interface HeapGraph {
   /** -1 when no edge type is ignored. */
   readonly ignoredEdgeType: number;
   readonly firstRetainer: Uint32Array;
-  /** Empty in a graph built for dominators only, which need the retaining nodes but not their edges. */
-  readonly retainerEdge: Uint32Array;
   readonly retainerNode: Uint32Array;
 }
 
-/** What a graph is built for: retainer paths need each retainer's edge, dominators only the retaining node. */
-export type GraphUse = 'paths' | 'dominators';
-
 /** Builds the first-edge index and the retainer lists of a parsed snapshot; the root is node 0, as V8 writes it. */
-export function buildHeapGraph(snapshot: HeapSnapshot, use: GraphUse = 'paths'): HeapGraph {
+export function buildHeapGraph(snapshot: HeapSnapshot): HeapGraph {
   const { layout, nodes, nodeCount } = snapshot;
-  const edgeCounts = new Uint32Array(nodeCount);
+  const firstEdge = new Uint32Array(nodeCount + 1);
   for (let node = 0; node < nodeCount; node++) {
-    edgeCounts[node] = nodes[node * layout.nodeFieldCount + layout.nodeEdgeCountOffset];
+    firstEdge[node + 1] = firstEdge[node] + nodes[node * layout.nodeFieldCount + layout.nodeEdgeCountOffset];
   }
   const weak = layout.edgeTypes.indexOf('weak');
   if (weak >= 0) weakenStringTableEdges(snapshot, weak);
-  return buildGraphFromEdgeCounts({
-    edgeCounts,
+  return buildGraphFromFirstEdge(firstEdge, {
     edges: snapshot.edges,
     edgeStride: layout.edgeFieldCount,
     edgeTargetOffset: layout.edgeToNodeOffset,
     edgeTypeOffset: layout.edgeTypeOffset,
     ignoredEdgeType: weak,
     rootNode: 0,
-    use,
   });
 }
 
@@ -67,24 +60,27 @@ function weakenStringTableEdges(snapshot: HeapSnapshot, weakType: number): void 
 }
 
 export interface GraphEdges {
-  /** Number of outgoing edges of each node, in node order. */
-  readonly edgeCounts: Uint32Array;
   readonly edges: Uint32Array;
   readonly edgeStride: number;
   readonly edgeTargetOffset: number;
   readonly edgeTypeOffset: number;
   readonly ignoredEdgeType: number;
   readonly rootNode: number;
-  /** @default 'paths' */
-  readonly use?: GraphUse;
 }
 
-export function buildGraphFromEdgeCounts(input: GraphEdges): HeapGraph {
-  const { edgeCounts, edges, edgeStride, edgeTargetOffset } = input;
-  const nodeCount = edgeCounts.length;
+/** A graph from the number of outgoing edges of each node, in node order. */
+export function buildGraphFromEdgeCounts(input: GraphEdges & { readonly edgeCounts: Uint32Array }): HeapGraph {
+  const { edgeCounts } = input;
+  const firstEdge = new Uint32Array(edgeCounts.length + 1);
+  for (let node = 0; node < edgeCounts.length; node++) firstEdge[node + 1] = firstEdge[node] + edgeCounts[node];
+  return buildGraphFromFirstEdge(firstEdge, input);
+}
+
+/** A graph from the first-edge index (node `n`'s edges are `firstEdge[n]..firstEdge[n+1]-1`, one entry more). */
+function buildGraphFromFirstEdge(firstEdge: Uint32Array, input: GraphEdges): HeapGraph {
+  const { edges, edgeStride, edgeTargetOffset } = input;
+  const nodeCount = firstEdge.length - 1;
   const edgeCount = edges.length / edgeStride;
-  const firstEdge = new Uint32Array(nodeCount + 1);
-  for (let node = 0; node < nodeCount; node++) firstEdge[node + 1] = firstEdge[node] + edgeCounts[node];
   if (firstEdge[nodeCount] !== edgeCount) {
     throw new Error(`edge counts add up to ${firstEdge[nodeCount]} but there are ${edgeCount} edges`);
   }
@@ -94,21 +90,17 @@ export function buildGraphFromEdgeCounts(input: GraphEdges): HeapGraph {
     if (edges[offset + edgeTypeOffset] !== ignoredEdgeType) firstRetainer[edges[offset + edgeTargetOffset] + 1]++;
   }
   for (let node = 0; node < nodeCount; node++) firstRetainer[node + 1] += firstRetainer[node];
-  const retainerCount = firstRetainer[nodeCount];
-  const withEdges = (input.use ?? 'paths') === 'paths';
-  const retainerEdge = new Uint32Array(withEdges ? retainerCount : 0);
-  const retainerNode = new Uint32Array(retainerCount);
-  const fill = firstRetainer.slice(0, nodeCount);
+  // Each retainer goes to the current start of its target's list, which moves up; shifted back afterwards. This
+  // needs no cursor array of its own.
+  const retainerNode = new Uint32Array(firstRetainer[nodeCount]);
   for (let node = 0; node < nodeCount; node++) {
-    for (let edge = firstEdge[node], offset = edge * edgeStride; edge < firstEdge[node + 1]; edge++) {
-      if (edges[offset + edgeTypeOffset] !== ignoredEdgeType) {
-        const slot = fill[edges[offset + edgeTargetOffset]]++;
-        if (withEdges) retainerEdge[slot] = edge;
-        retainerNode[slot] = node;
-      }
-      offset += edgeStride;
+    for (let offset = firstEdge[node] * edgeStride; offset < firstEdge[node + 1] * edgeStride; offset += edgeStride) {
+      if (edges[offset + edgeTypeOffset] !== ignoredEdgeType)
+        retainerNode[firstRetainer[edges[offset + edgeTargetOffset]]++] = node;
     }
   }
+  for (let node = nodeCount; node > 0; node--) firstRetainer[node] = firstRetainer[node - 1];
+  firstRetainer[0] = 0;
   return {
     nodeCount,
     rootNode: input.rootNode,
@@ -119,9 +111,23 @@ export function buildGraphFromEdgeCounts(input: GraphEdges): HeapGraph {
     edgeTypeOffset,
     ignoredEdgeType,
     firstRetainer,
-    retainerEdge,
     retainerNode,
   };
+}
+
+/** The retaining edges from `from` to `to`: what one entry of `to`'s retainer list stands for. */
+export function retainingEdgesBetween(graph: HeapGraph, from: number, to: number): number[] {
+  const found: number[] = [];
+  for (let edge = graph.firstEdge[from]; edge < graph.firstEdge[from + 1]; edge++) {
+    const offset = edge * graph.edgeStride;
+    if (
+      graph.edges[offset + graph.edgeTargetOffset] === to &&
+      graph.edges[offset + graph.edgeTypeOffset] !== graph.ignoredEdgeType
+    ) {
+      found.push(edge);
+    }
+  }
+  return found;
 }
 
 export function isRetainingEdge(graph: HeapGraph, edge: number): boolean {

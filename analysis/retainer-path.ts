@@ -1,4 +1,4 @@
-import type { HeapGraph } from './heap-graph';
+import { type HeapGraph, retainingEdgesBetween } from './heap-graph';
 import { edgeName, edgeType, type HeapSnapshot, nodeName, nodeType } from './heap-snapshot';
 
 const UNREACHED = 0xffffffff;
@@ -77,15 +77,15 @@ export function shortestRetainerPath(
   while (current !== graph.rootNode) {
     let best: RetainerHop | undefined;
     let bestRank = Number.POSITIVE_INFINITY;
-    for (let r = graph.firstRetainer[current]; r < graph.firstRetainer[current + 1]; r++) {
-      const edge = graph.retainerEdge[r];
+    for (let r = graph.firstRetainer[current]; r < graph.firstRetainer[current + 1] && bestRank > 0; r++) {
       const from = graph.retainerNode[r];
       if (distance[from] + 1 !== distance[current]) continue;
-      const rank = EDGE_PREFERENCE[edgeType(snapshot, edge)] ?? 2;
-      if (rank < bestRank) {
-        best = { from, edge };
-        bestRank = rank;
-        if (rank === 0) break;
+      for (const edge of retainingEdgesBetween(graph, from, current)) {
+        const rank = EDGE_PREFERENCE[edgeType(snapshot, edge)] ?? 2;
+        if (rank < bestRank) {
+          best = { from, edge };
+          bestRank = rank;
+        }
       }
     }
     if (!best) break;
@@ -180,15 +180,17 @@ function variableName(
   let best: string | undefined;
   let bestDistance = UNREACHED;
   for (let r = graph.firstRetainer[node]; r < graph.firstRetainer[node + 1]; r++) {
-    const edge = graph.retainerEdge[r];
     const from = graph.retainerNode[r];
-    const type = edgeType(snapshot, edge);
     if (distance[from] >= bestDistance) continue;
-    if (type === 'context') best = edgeName(snapshot, edge);
-    else if (type === 'property' && isGlobalObject(snapshot, from))
-      best = `globalThis${accessor(snapshot, edge, values)}`;
-    else continue;
-    bestDistance = distance[from];
+    for (const edge of retainingEdgesBetween(graph, from, node)) {
+      const type = edgeType(snapshot, edge);
+      if (type === 'context') best = edgeName(snapshot, edge);
+      else if (type === 'property' && isGlobalObject(snapshot, from))
+        best = `globalThis${accessor(snapshot, edge, values)}`;
+      else continue;
+      bestDistance = distance[from];
+      break;
+    }
   }
   return best;
 }
