@@ -1,11 +1,12 @@
-// npm run bench:analysis -- [--sizes 400,1000] [--threads 1,2] [--dir /tmp/heapwatch-bench] [--skip-memlab]
+// npm run bench:analysis -- [--sizes 400,1000] [--threads 1,2] [--repeat 1] [--dir /tmp/heapwatch-bench] [--skip-memlab]
 //
 // Generates (and caches) real heap snapshots of a process with the incident's memoize leak: a series of 3 whose
 // last is ~400 MB and a single ~1 GB one. Then measures, each run in its own child process (peak RSS = VmHWM):
 //   - heapwatch diff of the series, per thread count  vs  memlab `analyze unbound-object` on the same directory
 //   - heapwatch parse + dominators (1 file)           vs  memlab getFullHeapFromFile (parse + dominators, 1 file)
 //   - both                                            vs  one tokenizing pass over the same files (the floor)
-// and prints wall time, peak RSS and the ratios.
+// and prints wall time, peak RSS and the ratios. With --repeat N every case runs N times, the cases taking turns (so a
+// slow minute of a shared machine hits all of them), and each reports its median time and its highest peak RSS.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -28,6 +29,7 @@ const sizes = option('sizes', '400,1000')
   .map((size) => Number(size.trim()));
 const root = option('dir', '/tmp/heapwatch-bench');
 const skipMemlab = args.includes('--skip-memlab');
+const repeat = Number(option('repeat', '1'));
 const threadCounts = option('threads', [...new Set([1, availableParallelism()])].join(','))
   .split(',')
   .map((count) => Number(count.trim()));
@@ -42,6 +44,7 @@ const FILE_BYTES_PER_HEAP_BYTE = 2.2;
 for (const size of sizes) {
   if (!Number.isFinite(size) || size < 10) throw new Error(`--sizes takes sizes in MB, e.g. 400,1000; got ${size}`);
 }
+if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat takes a count of runs, e.g. 3; got ${repeat}`);
 for (const count of threadCounts) {
   if (!Number.isInteger(count) || count < 1) throw new Error(`--threads takes thread counts, e.g. 1,2; got ${count}`);
 }
@@ -156,6 +159,19 @@ function printRows(rows: readonly Row[]): void {
   }
 }
 
+/** Runs every case `repeat` times, taking turns; per case the median time and the highest peak RSS. */
+async function measureInTurns(cases: ReadonlyArray<() => Promise<Measured>>): Promise<Measured[]> {
+  const runs: Measured[][] = cases.map(() => []);
+  for (let round = 0; round < repeat; round++) {
+    for (const [index, measure] of cases.entries()) runs[index].push(await measure());
+  }
+  return runs.map((measured) => {
+    const byTime = [...measured].sort((a, b) => a.ms - b.ms);
+    const median = byTime[Math.floor((byTime.length - 1) / 2)];
+    return { ...median, peakRssBytes: Math.max(...measured.map((run) => run.peakRssBytes)) };
+  });
+}
+
 async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const size of sizes) {
@@ -163,25 +179,33 @@ async function main(): Promise<void> {
     const files = await snapshots(size, series);
     const label = `${(statSync(files[files.length - 1]).size / 1e6).toFixed(0)} MB`;
     if (series === 3) {
-      const tokenize = await worker('tokenize', files);
+      const memlabCase = skipMemlab ? [] : [() => memlabUnboundObject(dirname(files[0]))];
+      const [tokenize, ...others] = await measureInTurns([
+        () => worker('tokenize', files),
+        ...memlabCase,
+        ...threadCounts.map((threads) => () => worker(`heapwatch-diff-${threads}`, files)),
+      ]);
+      const memlab = skipMemlab ? undefined : others.shift();
+      const heapwatch = others;
       console.log(`tokenizing pass ×3: ${seconds(tokenize.ms)}, ${gb(tokenize.peakRssBytes)} — ${tokenize.summary}`);
-      const memlab = skipMemlab ? undefined : await memlabUnboundObject(dirname(files[0]));
       if (memlab) console.log(`memlab unbound-object ×3: ${seconds(memlab.ms)}, ${gb(memlab.peakRssBytes)}`);
-      for (const threads of threadCounts) {
-        const heapwatch = await worker(`heapwatch-diff-${threads}`, files);
+      for (const [index, threads] of threadCounts.entries()) {
+        const measured = heapwatch[index];
         console.log(
-          `heapwatch diff ×3, ${threads} thread(s): ${seconds(heapwatch.ms)}, ${gb(heapwatch.peakRssBytes)} — ` +
-            heapwatch.summary,
+          `heapwatch diff ×3, ${threads} thread(s): ${seconds(measured.ms)}, ${gb(measured.peakRssBytes)} — ` +
+            measured.summary,
         );
         const name = `diff of 3 snapshots (last ${label}), ${threads} thread${threads === 1 ? '' : 's'}`;
-        rows.push({ name, heapwatch, memlab, tokenize });
+        rows.push({ name, heapwatch: measured, memlab, tokenize });
       }
     }
     const last = files[files.length - 1];
-    const tokenize = await worker('tokenize', [last]);
-    const heapwatch = await worker('heapwatch-parse', [last]);
+    const [tokenize, heapwatch, memlab] = await measureInTurns([
+      () => worker('tokenize', [last]),
+      () => worker('heapwatch-parse', [last]),
+      ...(skipMemlab ? [] : [() => worker('memlab-parse', [last])]),
+    ]);
     console.log(`heapwatch parse+dominators ${label}: ${seconds(heapwatch.ms)}, ${gb(heapwatch.peakRssBytes)}`);
-    const memlab = skipMemlab ? undefined : await worker('memlab-parse', [last]);
     if (memlab) console.log(`memlab getFullHeapFromFile ${label}: ${seconds(memlab.ms)}, ${gb(memlab.peakRssBytes)}`);
     rows.push({ name: `parse + dominators, 1 snapshot of ${label}`, heapwatch, memlab, tokenize });
   }
