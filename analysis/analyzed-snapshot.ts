@@ -4,7 +4,7 @@ import { breakDownHeap, type HeapBreakdown } from './heap-breakdown';
 import { buildHeapGraph, type HeapGraph } from './heap-graph';
 import type { HeapSnapshot } from './heap-snapshot';
 import { NodeIdIndex } from './node-id-index';
-import { nodeSignatures } from './node-signatures';
+import { nodeSignature, nodeSignatures } from './node-signatures';
 
 /** Fingerprints of some nodes (id → hash of type and name), to tell whether two snapshots come from one process. */
 export interface IdentitySample {
@@ -28,8 +28,8 @@ export interface AnalyzedSnapshot {
   readonly idom: Uint32Array;
   readonly preorder: Uint32Array;
   readonly retained: Float64Array;
-  /** Per node, a hash of its type and name (see node-signatures.ts). */
-  readonly signatures: Uint32Array;
+  /** A hash of a node's type and name (see node-signatures.ts). */
+  readonly signatureOf: (node: number) => number;
   readonly totalSize: number;
   /** Bytes of the reachable heap by storage kind. */
   readonly breakdown: HeapBreakdown;
@@ -58,7 +58,7 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, classes: ClassTable): Fu
   }
   const retained = computeRetainedSizes(tree, selfSizes);
   const idIndex = new NodeIdIndex(ids);
-  const signatures = nodeSignatures(snapshot);
+  const signatureOf = (node: number) => nodeSignature(snapshot, node);
   return {
     file: snapshot.file,
     fileBytes: snapshot.fileBytes,
@@ -71,34 +71,40 @@ export function analyzeSnapshot(snapshot: HeapSnapshot, classes: ClassTable): Fu
     idom: tree.idom,
     preorder: tree.preorder,
     retained,
-    signatures,
+    signatureOf,
     totalSize: retained[graph.rootNode],
     breakdown: breakDownHeap(snapshot, tree.preorder),
-    identitySample: sampleIdentities(idIndex, signatures),
+    identitySample: sampleIdentities(idIndex, signatureOf),
     snapshot,
     graph,
   };
 }
 
 /** The summary only (earlier snapshots of a diff). */
-export function summarizeSnapshot(snapshot: HeapSnapshot, classes: ClassTable): AnalyzedSnapshot {
+export function summarizeSnapshot(snapshot: HeapSnapshot, classes: ClassTable): SnapshotSummary {
   return compact(analyzeSnapshot(snapshot, classes));
 }
 
+/** A summary's node signatures: computed once for every node, as the snapshot they come from goes. */
+export interface SnapshotSummary extends AnalyzedSnapshot {
+  readonly signatures: Uint32Array;
+}
+
 /** Drops the snapshot and its graph, keeping the per-node summary. */
-export function compact(analyzed: FullyAnalyzedSnapshot): AnalyzedSnapshot {
-  const { snapshot: _snapshot, graph: _graph, ...rest } = analyzed;
-  return rest;
+export function compact(analyzed: FullyAnalyzedSnapshot): SnapshotSummary {
+  const { snapshot, graph: _graph, ...rest } = analyzed;
+  const signatures = nodeSignatures(snapshot);
+  return { ...rest, signatures, signatureOf: (node) => signatures[node] };
 }
 
 /** The youngest heap objects (highest odd ids) are the ones specific to this process, unlike the bootstrap heap. */
-function sampleIdentities(idIndex: NodeIdIndex, signatures: Uint32Array): IdentitySample {
+function sampleIdentities(idIndex: NodeIdIndex, signatureOf: (node: number) => number): IdentitySample {
   const ids: number[] = [];
   const sampled: number[] = [];
   for (let i = idIndex.sortedIds.length - 1; i >= 0 && ids.length < IDENTITY_SAMPLE_SIZE; i--) {
     if (idIndex.sortedIds[i] % 2 === 0) continue;
     ids.push(idIndex.sortedIds[i]);
-    sampled.push(signatures[idIndex.nodeBySortedPosition[i]]);
+    sampled.push(signatureOf(idIndex.nodeBySortedPosition[i]));
   }
   return { ids: Uint32Array.from(ids), signatures: Uint32Array.from(sampled) };
 }

@@ -2,8 +2,9 @@ import type { SnapshotLayout } from './snapshot-meta';
 
 /**
  * One parsed heap snapshot in flat typed arrays (the DevTools layout): `nodes` holds `nodeFieldCount` numbers per
- * node, `edges` holds `edgeFieldCount` numbers per edge, and an edge's `to_node` is already a node index (not an
- * offset into `nodes`). Node `i`'s edges are the `edge_count` edges after those of nodes `0..i-1`.
+ * node (the fields the analysis reads: type, name, id, self size, edge count), `edges` holds `edgeFieldCount`
+ * numbers per edge, and an edge's `to_node` is already a node index (not an offset into `nodes`). Node `i`'s edges
+ * are the `edge_count` edges after those of nodes `0..i-1`.
  */
 export interface HeapSnapshot {
   readonly file: string;

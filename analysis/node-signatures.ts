@@ -9,9 +9,12 @@ function hashText(text: string, seed: number): number {
   return hash >>> 0;
 }
 
-/** A 32-bit hash of a node's type and name. */
-export function signatureOf(type: string, name: string): number {
-  return hashText(name, hashText(`${type}:`, FNV_OFFSET));
+/** The hash of one node's type and name, computed from the snapshot. */
+export function nodeSignature(snapshot: HeapSnapshot, node: number): number {
+  const { layout, nodes, strings } = snapshot;
+  const base = node * layout.nodeFieldCount;
+  const type = layout.nodeTypes[nodes[base + layout.nodeTypeOffset]] ?? 'unknown';
+  return hashText(strings[nodes[base + layout.nodeNameOffset]] ?? '', hashText(`${type}:`, FNV_OFFSET));
 }
 
 /**
@@ -21,6 +24,7 @@ export function signatureOf(type: string, name: string): number {
 export function nodeSignatures(snapshot: HeapSnapshot): Uint32Array {
   const { layout, nodes, strings, nodeCount } = snapshot;
   const typeSeeds = layout.nodeTypes.map((type) => hashText(`${type}:`, FNV_OFFSET));
+  const unknownSeed = hashText('unknown:', FNV_OFFSET);
   const byName = layout.nodeTypes.map(() => undefined as Float64Array | undefined);
   const signatures = new Uint32Array(nodeCount);
   for (let node = 0, base = 0; node < nodeCount; node++, base += layout.nodeFieldCount) {
@@ -34,7 +38,7 @@ export function nodeSignatures(snapshot: HeapSnapshot): Uint32Array {
     const slot = Math.min(name, strings.length);
     let signature = cache[slot];
     if (signature < 0) {
-      signature = hashText(strings[name] ?? '', typeSeeds[type] ?? hashText('unknown:', FNV_OFFSET));
+      signature = hashText(strings[name] ?? '', typeSeeds[type] ?? unknownSeed);
       cache[slot] = signature;
     }
     signatures[node] = signature;

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { HeapSnapshot } from './heap-snapshot';
+import { keepUsedNodeFields } from './node-fields';
 import { SnapshotScanner } from './snapshot-scanner';
 
 /** Progress of reading one file, reported about every 1% (and at the end). */
@@ -41,25 +42,26 @@ export async function parseSnapshotFile(file: string, options: ParseOptions = {}
     }
     const scanned = scanner.finish();
     options.onProgress?.({ file, bytesRead, totalBytes });
-    const { layout } = scanned;
-    const nodeCount = scanned.nodes.length / layout.nodeFieldCount;
-    const edgeCount = scanned.edges.length / layout.edgeFieldCount;
+    const fileLayout = scanned.layout;
+    const nodeCount = scanned.nodes.length / fileLayout.nodeFieldCount;
+    const edgeCount = scanned.edges.length / fileLayout.edgeFieldCount;
     convertEdgeTargetsToNodeIndexes(
       file,
       scanned.edges,
-      layout.edgeFieldCount,
-      layout.edgeToNodeOffset,
-      layout.nodeFieldCount,
+      fileLayout.edgeFieldCount,
+      fileLayout.edgeToNodeOffset,
+      fileLayout.nodeFieldCount,
       nodeCount,
     );
-    checkEdgeCounts(file, scanned.nodes, layout.nodeFieldCount, layout.nodeEdgeCountOffset, edgeCount);
+    const { nodes, layout } = keepUsedNodeFields(scanned.nodes, fileLayout);
+    checkEdgeCounts(file, nodes, layout.nodeFieldCount, layout.nodeEdgeCountOffset, edgeCount);
     return {
       file,
       fileBytes: totalBytes,
       layout,
       nodeCount,
       edgeCount,
-      nodes: scanned.nodes,
+      nodes,
       edges: scanned.edges,
       strings: scanned.strings,
     };

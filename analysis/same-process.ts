@@ -14,7 +14,7 @@ export function matchIdentities(earlier: AnalyzedSnapshot, later: AnalyzedSnapsh
     const node = later.idIndex.find(ids[i]);
     if (node < 0) continue;
     shared++;
-    if (later.signatures[node] !== signatures[i]) mismatched++;
+    if (later.signatureOf(node) !== signatures[i]) mismatched++;
   }
   return { shared, mismatched };
 }

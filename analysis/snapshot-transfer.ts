@@ -1,4 +1,4 @@
-import type { AnalyzedSnapshot, IdentitySample } from './analyzed-snapshot';
+import type { AnalyzedSnapshot, IdentitySample, SnapshotSummary } from './analyzed-snapshot';
 import type { ClassTable } from './class-table';
 import type { HeapBreakdown } from './heap-breakdown';
 import { NodeIdIndex } from './node-id-index';
@@ -30,7 +30,7 @@ export interface TransferredSnapshot {
 
 /** The summary of a snapshot classified with its own `classes`, and the buffers to transfer with it. */
 export function packSnapshot(
-  summary: AnalyzedSnapshot,
+  summary: SnapshotSummary,
   classes: ClassTable,
 ): { message: TransferredSnapshot; transfer: ArrayBuffer[] } {
   const message: TransferredSnapshot = {
@@ -73,7 +73,12 @@ export function packSnapshot(
 export function unpackSnapshot(message: TransferredSnapshot, classes: ClassTable): AnalyzedSnapshot {
   const { sortedIds, nodeBySortedPosition, classNames, classUserLevel, ...summary } = message;
   classes.absorb(classNames, classUserLevel, summary.classIds);
-  return { ...summary, idIndex: new NodeIdIndex(summary.ids, { sortedIds, nodeBySortedPosition }) };
+  const { signatures } = summary;
+  return {
+    ...summary,
+    idIndex: new NodeIdIndex(summary.ids, { sortedIds, nodeBySortedPosition }),
+    signatureOf: (node) => signatures[node],
+  };
 }
 
 /** A summary made on this thread with its own class table, rewritten to the shared one like a transferred one. */
