@@ -30,8 +30,13 @@ export function keepUsedNodeFields(
   const nodeCount = nodes.length / stride;
   const width = kept.length;
   const compacted = new Uint32Array(nodeCount * width);
-  for (let node = 0, from = 0, to = 0; node < nodeCount; node++, from += stride, to += width) {
-    for (let field = 0; field < width; field++) compacted[to + field] = nodes[from + kept[field]];
+  const [a, b, c, d, e] = kept;
+  for (let from = 0, to = 0; to < compacted.length; from += stride, to += width) {
+    compacted[to] = nodes[from + a];
+    compacted[to + 1] = nodes[from + b];
+    compacted[to + 2] = nodes[from + c];
+    compacted[to + 3] = nodes[from + d];
+    compacted[to + 4] = nodes[from + e];
   }
   const offsets = Object.fromEntries(USED_NODE_FIELDS.map((field) => [field, kept.indexOf(layout[field])]));
   return { nodes: compacted, layout: { ...layout, ...offsets, nodeFieldCount: width } };

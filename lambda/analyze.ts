@@ -13,9 +13,18 @@ import {
 
 const logger = new Logger({ serviceName: 'heapwatch-collector' });
 
+/**
+ * In Lambda the analysis threads' memory budget is 3/4 of the function's memory, which Lambda gives in
+ * `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` (MB); elsewhere (the Fargate task) the analysis reads the machine's.
+ */
+export function lambdaMemoryBudget(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const megabytes = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  return Number.isFinite(megabytes) && megabytes > 0 ? Math.floor(megabytes * 1024 * 1024 * 0.75) : undefined;
+}
+
 /** `analysis/` behind the collector's analyzer interface. */
 export const diffAnalyzer: SeriesAnalyzer<SeriesReport> = {
-  diff: (paths, options) => diffSeriesFiles(paths, options),
+  diff: (paths, options) => diffSeriesFiles(paths, { ...options, memoryBudgetBytes: lambdaMemoryBudget() }),
   renderMarkdown,
   renderHtml,
   notAnalysed: (reasoning) => ({

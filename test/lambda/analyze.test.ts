@@ -5,7 +5,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type SeriesState, seriesId } from '../../collector/series';
 import { staticSigningKeySource } from '../../collector/signing-key-source';
-import { createAnalyzeHandler, diffAnalyzer } from '../../lambda/analyze';
+import { createAnalyzeHandler, diffAnalyzer, lambdaMemoryBudget } from '../../lambda/analyze';
 import { createCaptureHandler } from '../../lambda/capture';
 import { createDiscoverHandler } from '../../lambda/discover';
 import { type AgentProcess, startAgentProcess } from '../support/agent-harness';
@@ -203,5 +203,13 @@ describe('a series through the discover, capture and analyze handlers', () => {
     expect(outcome).toEqual({ verdict: 'failed', analysed: false });
     const message = snsMock.commandCalls(PublishCommand)[0].args[0].input.Message;
     expect(message).toContain(`failed: task ${TASK_ID}: 401 bad-signature: …`);
+  });
+});
+
+describe('lambdaMemoryBudget', () => {
+  test('gives the analysis threads 3/4 of the function’s memory, and leaves the default outside Lambda', () => {
+    expect(lambdaMemoryBudget({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '10240' })).toBe(7680 * 1024 * 1024);
+    expect(lambdaMemoryBudget({})).toBeUndefined();
+    expect(lambdaMemoryBudget({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: 'lots' })).toBeUndefined();
   });
 });
