@@ -10,6 +10,9 @@ const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const MINUS = 0x2d;
+const NEWLINE = 0x0a;
+/** A uint32 has at most 10 digits: with its separator, a number the fast path starts ends inside the chunk. */
+const MAX_NUMBER_BYTES = 12;
 
 enum Mode {
   Start,
@@ -215,15 +218,61 @@ export class SnapshotScanner {
     this.mode = Mode.Numbers;
   }
 
-  /** The hot loop of the parser: digits and the common separators (`,` and newline) stay in locals. */
+  /**
+   * The hot loop of the parser. Whole numbers between the separators V8 writes (`,` and newline) take a tight loop
+   * per number; a number cut by the chunk's end, the chunk's last bytes and rare bytes go byte by byte.
+   */
   private scanNumbers(chunk: Buffer, i: number): number {
+    if (this.inNumber || this.negative) {
+      // Finish the number the last chunk cut, up to and including its separator.
+      let separator = i;
+      while (separator < chunk.length && chunk[separator] !== COMMA && chunk[separator] !== NEWLINE) separator++;
+      i = this.scanNumberBytes(chunk, i, Math.min(chunk.length, separator + 1));
+      if (this.mode !== Mode.Numbers) return i;
+    }
+    if (!this.inNumber && !this.negative) i = this.scanWholeNumbers(chunk, i, chunk.length - MAX_NUMBER_BYTES);
+    return this.scanNumberBytes(chunk, i, chunk.length);
+  }
+
+  /** Stops before `limit`, at a byte other than a digit or a common separator, or when the array is full. */
+  private scanWholeNumbers(chunk: Buffer, start: number, limit: number): number {
+    const numbers = this.numbers;
+    const capacity = numbers.length;
+    let count = this.numberCount;
+    let i = start;
+    while (i < limit && count < capacity) {
+      let digit = chunk[i] - 48;
+      if (digit >>> 0 > 9) {
+        if (digit !== COMMA - 48 && digit !== NEWLINE - 48) break;
+        i++;
+        continue;
+      }
+      let value = digit;
+      const first = i;
+      // Bounded: a number of more than 10 digits is left to the byte-by-byte path, which stores it the same way.
+      for (i++; i - first <= 10; i++) {
+        digit = chunk[i] - 48;
+        if (digit >>> 0 > 9) break;
+        value = value * 10 + digit;
+      }
+      if (i - first > 10) {
+        i = first;
+        break;
+      }
+      numbers[count++] = value;
+    }
+    this.numberCount = count;
+    return i;
+  }
+
+  /** Digits and the common separators stay in locals; anything else goes to `scanNumberSeparator`. */
+  private scanNumberBytes(chunk: Buffer, i: number, end: number): number {
     let value = this.numberValue;
     let digits = this.inNumber ? 1 : 0;
     let negative = this.negative;
     let count = this.numberCount;
     let numbers = this.numbers;
     let capacity = numbers.length;
-    const end = chunk.length;
     for (; i < end; i++) {
       const digit = chunk[i] - 48;
       if (digit >= 0 && digit <= 9) {
