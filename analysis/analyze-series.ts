@@ -117,7 +117,7 @@ async function analyzeAtOnce(
   };
 }
 
-/** At most `count` tasks at a time, started in the order they were asked for. */
+/** At most `free` tasks at a time, started in the order they were asked for. */
 class Slots {
   private readonly waiting: Array<() => void> = [];
 
