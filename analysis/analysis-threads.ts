@@ -50,7 +50,7 @@ export interface SnapshotThreadRequest {
 export type SnapshotThreadReply =
   | { readonly progress: ParseProgress }
   | { readonly snapshot: TransferredSnapshot }
-  | { readonly failure: string };
+  | { readonly failure: string; readonly outOfMemory: boolean };
 
 interface ThreadEntry {
   readonly file: string;
@@ -78,6 +78,20 @@ export function snapshotThreadsAvailable(): boolean {
   return threadEntry() !== undefined;
 }
 
+/** What went wrong in a thread, naming the file, with what to do when it ran out of memory. */
+function threadFailure(file: string, message: string, outOfMemory: boolean): Error {
+  const named = message.startsWith(file) ? message : `${file}: ${message}`;
+  const advice = outOfMemory
+    ? '; the thread ran out of memory: give the diff fewer threads or a smaller memory budget'
+    : '';
+  return new Error(`${named}${advice}`);
+}
+
+/** Whether an error is an allocation failure (an ArrayBuffer, a typed array or the heap). */
+export function isOutOfMemory(error: unknown): boolean {
+  return error instanceof RangeError && /allocation failed/i.test(error.message);
+}
+
 /** Threads that analyse snapshots; `close()` stops the ones still running (after a failure elsewhere). */
 export class SnapshotThreads {
   private readonly running = new Set<Worker>();
@@ -90,11 +104,11 @@ export class SnapshotThreads {
     return new Promise((resolve, reject) => {
       const request: SnapshotThreadRequest = { heapwatchSnapshotThread: true, file };
       // The thread's JavaScript heap (the snapshot's strings) may grow as large as this one's.
-      const heapLimitMb = Math.ceil(getHeapStatistics().heap_size_limit / 1024 / 1024);
+      const heapLimitMiB = Math.ceil(getHeapStatistics().heap_size_limit / 1024 / 1024);
       const worker = new Worker(entry.file, {
         workerData: request,
         execArgv: entry.execArgv,
-        resourceLimits: { maxOldGenerationSizeMb: heapLimitMb },
+        resourceLimits: { maxOldGenerationSizeMb: heapLimitMiB },
       });
       this.running.add(worker);
       let settled = false;
@@ -107,18 +121,14 @@ export class SnapshotThreads {
       worker.on('message', (reply: SnapshotThreadReply) => {
         if ('progress' in reply) onProgress?.(reply.progress);
         else if ('snapshot' in reply) settle(() => resolve(reply.snapshot));
-        else settle(() => reject(new Error(reply.failure)));
+        else settle(() => reject(threadFailure(file, reply.failure, reply.outOfMemory)));
       });
-      worker.on('error', (error) => settle(() => reject(error)));
+      worker.on('error', (error: NodeJS.ErrnoException) =>
+        settle(() => reject(threadFailure(file, error.message, error.code === 'ERR_WORKER_OUT_OF_MEMORY'))),
+      );
+      worker.on('messageerror', (error) => settle(() => reject(threadFailure(file, error.message, false))));
       worker.on('exit', (code) =>
-        settle(() =>
-          reject(
-            new Error(
-              `${file}: the thread analysing it stopped (exit code ${code}) before it finished; if it ran out of ` +
-                'memory, give the diff fewer threads or a smaller memory budget',
-            ),
-          ),
-        ),
+        settle(() => reject(threadFailure(file, `the thread analysing it stopped (exit code ${code})`, false))),
       );
     });
   }

@@ -32,6 +32,7 @@ export async function analyzeSeries(
   classes: ClassTable,
   options: SeriesAnalysisOptions = {},
 ): Promise<AnalyzedSeries> {
+  checkThreadOptions(options);
   const atOnce = snapshotsAtOnce(paths.map(fileBytes), options);
   const series =
     atOnce > 1 && snapshotThreadsAvailable()
@@ -40,6 +41,21 @@ export async function analyzeSeries(
   const all = [...series.earlier, series.last];
   for (let i = 1; i < all.length; i++) assertSameProcess(all[i - 1], all[i]);
   return series;
+}
+
+function checkThreadOptions({ threads, memoryBudgetBytes }: ThreadOptions): void {
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new Error(`threads must be a whole number of at least 1, got ${threads}`);
+  }
+  if (memoryBudgetBytes !== undefined && !(memoryBudgetBytes > 0)) {
+    throw new Error(`memoryBudgetBytes must be a number of bytes above 0, got ${memoryBudgetBytes}`);
+  }
+  if (threads !== undefined && threads > 1 && !snapshotThreadsAvailable()) {
+    throw new Error(
+      `threads: ${threads} were asked for, but snapshot-worker.js, the threads' entry, is not beside the analysis ` +
+        `in ${__dirname}; reinstall heapwatch, or ship analysis/snapshot-worker.ts bundled beside your bundle`,
+    );
+  }
 }
 
 /** 0 for a file that cannot be read: parsing it reports why. */
@@ -101,9 +117,11 @@ async function analyzeAtOnce(
   // Each thread classifies with a table of its own; absorbing them in file order below gives the shared ids.
   const own = new ClassTable();
   const last = await slots
-    .run(async () =>
-      failure ? undefined : analyzeSnapshot(await parseSnapshotFile(paths[paths.length - 1], { onProgress }), own),
-    )
+    .run(async () => {
+      if (failure) return undefined;
+      const snapshot = await parseSnapshotFile(paths[paths.length - 1], { onProgress });
+      return failure ? undefined : analyzeSnapshot(snapshot, own);
+    })
     .catch(fail);
   const transferred = await Promise.all(earlier);
   await threads.close();

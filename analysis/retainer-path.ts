@@ -77,8 +77,11 @@ export function shortestRetainerPath(
   while (current !== graph.rootNode) {
     let best: RetainerHop | undefined;
     let bestRank = Number.POSITIVE_INFINITY;
-    for (let r = graph.firstRetainer[current]; r < graph.firstRetainer[current + 1] && bestRank > 0; r++) {
+    const first = graph.firstRetainer[current];
+    for (let r = first; r < graph.firstRetainer[current + 1] && bestRank > 0; r++) {
       const from = graph.retainerNode[r];
+      // A node holding `current` through several edges is listed once per edge, next to each other.
+      if (r > first && graph.retainerNode[r - 1] === from) continue;
       if (distance[from] + 1 !== distance[current]) continue;
       for (const edge of retainingEdgesBetween(graph, from, current)) {
         const rank = EDGE_PREFERENCE[edgeType(snapshot, edge)] ?? 2;
@@ -179,8 +182,10 @@ function variableName(
 ): string | undefined {
   let best: string | undefined;
   let bestDistance = UNREACHED;
-  for (let r = graph.firstRetainer[node]; r < graph.firstRetainer[node + 1]; r++) {
+  const first = graph.firstRetainer[node];
+  for (let r = first; r < graph.firstRetainer[node + 1]; r++) {
     const from = graph.retainerNode[r];
+    if (r > first && graph.retainerNode[r - 1] === from) continue;
     if (distance[from] >= bestDistance) continue;
     for (const edge of retainingEdgesBetween(graph, from, node)) {
       const type = edgeType(snapshot, edge);

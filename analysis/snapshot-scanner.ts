@@ -1,3 +1,4 @@
+import { NumberArrayScanner } from './number-array-scanner';
 import { readSnapshotLayout, type SnapshotLayout } from './snapshot-meta';
 import { StringArrayScanner } from './string-array-scanner';
 
@@ -9,10 +10,6 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
-const MINUS = 0x2d;
-const NEWLINE = 0x0a;
-/** A uint32 has at most 10 digits: with its separator, a number the fast path starts ends inside the chunk. */
-const MAX_NUMBER_BYTES = 12;
 
 enum Mode {
   Start,
@@ -49,11 +46,7 @@ export class SnapshotScanner {
   private layout?: SnapshotLayout;
   private readonly sectionsSeen = new Set<string>();
 
-  private numbers: Uint32Array = new Uint32Array(0);
-  private numberCount = 0;
-  private numberValue = 0;
-  private inNumber = false;
-  private negative = false;
+  private numberArray?: NumberArrayScanner;
   private nodes?: Uint32Array;
   private edges?: Uint32Array;
 
@@ -211,153 +204,33 @@ export class SnapshotScanner {
       this.key === 'nodes'
         ? (layout.declaredNodeCount ?? 0) * layout.nodeFieldCount
         : (layout.declaredEdgeCount ?? 0) * layout.edgeFieldCount;
-    this.numbers = new Uint32Array(Math.max(declared, 1024));
-    this.numberCount = 0;
-    this.numberValue = 0;
-    this.inNumber = false;
+    this.numberArray = new NumberArrayScanner(declared, (byte) =>
+      this.fail(`unexpected ${JSON.stringify(String.fromCharCode(byte))} in "${this.key}"`),
+    );
     this.mode = Mode.Numbers;
   }
 
-  /**
-   * The hot loop of the parser. Whole numbers between the separators V8 writes (`,` and newline) take a tight loop
-   * per number; a number cut by the chunk's end, the chunk's last bytes and rare bytes go byte by byte.
-   */
   private scanNumbers(chunk: Buffer, i: number): number {
-    if (this.inNumber || this.negative) {
-      // Finish the number the last chunk cut, up to and including its separator.
-      let separator = i;
-      while (separator < chunk.length && chunk[separator] !== COMMA && chunk[separator] !== NEWLINE) separator++;
-      i = this.scanNumberBytes(chunk, i, Math.min(chunk.length, separator + 1));
-      if (this.mode !== Mode.Numbers) return i;
-    }
-    if (!this.inNumber && !this.negative) i = this.scanWholeNumbers(chunk, i, chunk.length - MAX_NUMBER_BYTES);
-    return this.scanNumberBytes(chunk, i, chunk.length);
+    const numberArray = this.numberArray!;
+    const next = numberArray.scan(chunk, i);
+    if (numberArray.closed) this.endNumbers(numberArray);
+    return next;
   }
 
-  /** Stops before `limit`, at a byte other than a digit or a common separator, or when the array is full. */
-  private scanWholeNumbers(chunk: Buffer, start: number, limit: number): number {
-    const numbers = this.numbers;
-    const capacity = numbers.length;
-    let count = this.numberCount;
-    let i = start;
-    while (i < limit && count < capacity) {
-      let digit = chunk[i] - 48;
-      if (digit >>> 0 > 9) {
-        if (digit !== COMMA - 48 && digit !== NEWLINE - 48) break;
-        i++;
-        continue;
-      }
-      let value = digit;
-      const first = i;
-      // Bounded: a number of more than 10 digits is left to the byte-by-byte path, which stores it the same way.
-      for (i++; i - first <= 10; i++) {
-        digit = chunk[i] - 48;
-        if (digit >>> 0 > 9) break;
-        value = value * 10 + digit;
-      }
-      if (i - first > 10) {
-        i = first;
-        break;
-      }
-      numbers[count++] = value;
-    }
-    this.numberCount = count;
-    return i;
-  }
-
-  /** Digits and the common separators stay in locals; anything else goes to `scanNumberSeparator`. */
-  private scanNumberBytes(chunk: Buffer, i: number, end: number): number {
-    let value = this.numberValue;
-    let digits = this.inNumber ? 1 : 0;
-    let negative = this.negative;
-    let count = this.numberCount;
-    let numbers = this.numbers;
-    let capacity = numbers.length;
-    for (; i < end; i++) {
-      const digit = chunk[i] - 48;
-      if (digit >= 0 && digit <= 9) {
-        value = value * 10 + digit;
-        digits++;
-        continue;
-      }
-      if (digit === COMMA - 48 || digit === 0x0a - 48) {
-        if (digits !== 0) {
-          if (count === capacity) {
-            numbers = this.grow(numbers);
-            capacity = numbers.length;
-          }
-          numbers[count++] = value;
-          if (negative) {
-            numbers[count - 1] = -value;
-            negative = false;
-          }
-          value = 0;
-          digits = 0;
-        }
-        continue;
-      }
-      this.numberValue = value;
-      this.inNumber = digits !== 0;
-      this.negative = negative;
-      this.numberCount = count;
-      this.numbers = numbers;
-      if (this.scanNumberSeparator(chunk[i])) return i + 1;
-      value = this.numberValue;
-      digits = this.inNumber ? 1 : 0;
-      negative = this.negative;
-      count = this.numberCount;
-      numbers = this.numbers;
-      capacity = numbers.length;
-    }
-    this.numberValue = value;
-    this.inNumber = digits !== 0;
-    this.negative = negative;
-    this.numberCount = count;
-    this.numbers = numbers;
-    return i;
-  }
-
-  private grow(numbers: Uint32Array): Uint32Array {
-    const bigger = new Uint32Array(numbers.length * 2);
-    bigger.set(numbers);
-    return bigger;
-  }
-
-  /** The rare bytes in a number array: other whitespace, a minus sign, the closing bracket. True when it closed. */
-  private scanNumberSeparator(byte: number): boolean {
-    if (byte === MINUS && !this.inNumber) {
-      this.negative = true;
-      return false;
-    }
-    if (byte !== CLOSE_BRACKET && !isWhitespace(byte)) {
-      this.fail(`unexpected ${JSON.stringify(String.fromCharCode(byte))} in "${this.key}"`);
-    }
-    if (this.inNumber) {
-      if (this.numberCount === this.numbers.length) this.numbers = this.grow(this.numbers);
-      this.numbers[this.numberCount++] = this.negative ? -this.numberValue : this.numberValue;
-      this.numberValue = 0;
-      this.inNumber = false;
-      this.negative = false;
-    }
-    if (byte !== CLOSE_BRACKET) return false;
-    this.endNumbers();
-    return true;
-  }
-
-  private endNumbers(): void {
+  private endNumbers(numberArray: NumberArrayScanner): void {
     const layout = this.layout!;
     const stride = this.key === 'nodes' ? layout.nodeFieldCount : layout.edgeFieldCount;
     const declared = this.key === 'nodes' ? layout.declaredNodeCount : layout.declaredEdgeCount;
-    if (this.numberCount % stride !== 0) {
-      this.fail(`"${this.key}" holds ${this.numberCount} numbers, not a multiple of its ${stride} fields`);
+    const count = numberArray.length;
+    if (count % stride !== 0) {
+      this.fail(`"${this.key}" holds ${count} numbers, not a multiple of its ${stride} fields`);
     }
-    if (declared !== undefined && declared * stride !== this.numberCount) {
-      this.fail(`"${this.key}" holds ${this.numberCount / stride} entries but the header declares ${declared}`);
+    if (declared !== undefined && declared * stride !== count) {
+      this.fail(`"${this.key}" holds ${count / stride} entries but the header declares ${declared}`);
     }
-    const values = this.numberCount === this.numbers.length ? this.numbers : this.numbers.slice(0, this.numberCount);
-    if (this.key === 'nodes') this.nodes = values;
-    else this.edges = values;
-    this.numbers = new Uint32Array(0);
+    if (this.key === 'nodes') this.nodes = numberArray.values();
+    else this.edges = numberArray.values();
+    this.numberArray = undefined;
     this.mode = Mode.Start;
   }
 

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { SnapshotThreadReply, SnapshotThreadRequest } from './analysis-threads';
+import { isOutOfMemory, type SnapshotThreadReply, type SnapshotThreadRequest } from './analysis-threads';
 import { summarizeSnapshot } from './analyzed-snapshot';
 import { ClassTable } from './class-table';
 import { parseSnapshotFile } from './parse-snapshot';
@@ -17,7 +17,7 @@ async function analyzeRequested(request: SnapshotThreadRequest, port: NonNullabl
     const { message, transfer } = packSnapshot(summarizeSnapshot(snapshot, classes), classes);
     reply({ snapshot: message }, transfer);
   } catch (error) {
-    reply({ failure: error instanceof Error ? error.message : String(error) });
+    reply({ failure: error instanceof Error ? error.message : String(error), outOfMemory: isOutOfMemory(error) });
   }
 }
 

@@ -91,8 +91,8 @@ export function registerDiffCommand(program: Command): void {
     .option('--threads <n>', 'snapshots analysed at once, at most (default: the number of CPU cores)')
     .option(
       '--memory-budget <size>',
-      'memory the snapshots analysed at once may take together, e.g. 8g; with less than two need, one at a time ' +
-        '(default: 3/4 of the memory this process may use)',
+      'memory the snapshots analysed at once may take together, e.g. 8g; when it holds only one, they are ' +
+        'analysed one after another (default: 3/4 of the memory this process may use)',
     )
     .option(
       '--show-values',

@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DiffReport, diffSnapshotFiles } from '../../analysis';
+import { snapshotThreadsAvailable } from '../../analysis/analysis-threads';
 import { type Scenario, writeSnapshotSeries } from './fixtures/write-series';
 
 /** Each series: a real child process with a known leak writes 3 snapshots (~5–8 MB each), work in between. */
@@ -154,7 +155,7 @@ describe('diffSnapshotFiles on real leaks', () => {
     expect(report.classGrowth.find((growth) => growth.name === 'RenderedPage')?.countDelta).toBe(3000);
   });
 
-  it('refuses snapshots of different processes and snapshots given newest first', async () => {
+  it('refuses snapshots of different processes, snapshots given newest first, and thread options that cannot work', async () => {
     // Prepare
     const [memoizeFirst] = series.get('memoize')!;
     const [, timersSecond] = series.get('timers')!;
@@ -163,6 +164,10 @@ describe('diffSnapshotFiles on real leaks', () => {
     await expect(diffSnapshotFiles([memoizeFirst, timersSecond])).rejects.toThrow(/come from different processes/);
     await expect(diffSnapshotFiles([second, first])).rejects.toThrow(/is older than/);
     await expect(diffSnapshotFiles([first])).rejects.toThrow(/2 or 3 snapshots/);
+    await expect(diffSnapshotFiles([first, second], { threads: 0 })).rejects.toThrow(/threads must be a whole number/);
+    await expect(diffSnapshotFiles([first, second], { memoryBudgetBytes: Number.NaN })).rejects.toThrow(
+      /memoryBudgetBytes must be a number of bytes above 0, got NaN/,
+    );
   });
 
   it('gives the same report on one thread as on several, and with a memory budget for one snapshot at a time', async () => {
@@ -174,6 +179,7 @@ describe('diffSnapshotFiles on real leaks', () => {
     const threeThreads = await diffSnapshotFiles(paths, { top: 5, threads: 3 });
     const smallBudget = await diffSnapshotFiles(paths, { top: 5, threads: 3, memoryBudgetBytes: 1 });
     // Assess
+    expect(snapshotThreadsAvailable()).toBe(true);
     expect(oneThread.suspects[0].name).toBe('RenderedPage');
     expect(comparable(threeThreads)).toBe(comparable(oneThread));
     expect(comparable(smallBudget)).toBe(comparable(oneThread));

@@ -97,16 +97,39 @@ describe('computeDominators', () => {
     expect(tree.reachableCount).toBe(3);
   });
 
-  it('agrees with a brute-force computation on random graphs', () => {
+  it.each([
+    ['the nearest-common-ancestor climb', {}],
+    ['the bucket method it falls back to', { climbStepsPerNode: 0 }],
+  ])('agrees with a brute-force computation on random graphs, by %s', (_, options) => {
     for (let seed = 1; seed <= 200; seed++) {
       // Prepare
       const nodeCount = 2 + (seed % 25);
       const adjacency = randomGraph(nodeCount, nodeCount * (1 + (seed % 4)), seed);
       // Act
-      const tree = computeDominators(graphOf(adjacency));
+      const tree = computeDominators(graphOf(adjacency), options);
       // Assess
       expect({ seed, idom: Array.from(tree.idom) }).toEqual({ seed, idom: bruteForceIdom(adjacency) });
     }
+  });
+
+  it('stays fast on a chain whose links each hold an object also held from elsewhere', () => {
+    // Prepare: root → chain 1..n; link i → object n+i; root → holder 2n+1 → every object. Each object's
+    // semidominator is the root while its parent is ever deeper in the chain: climbing costs n²/2 steps.
+    const n = 200_000;
+    const adjacency: Array<Array<[number]>> = Array.from({ length: 2 * n + 2 }, () => []);
+    adjacency[0].push([1], [2 * n + 1]);
+    for (let link = 1; link <= n; link++) {
+      if (link < n) adjacency[link].push([link + 1]);
+      adjacency[link].push([n + link]);
+      adjacency[2 * n + 1].push([n + link]);
+    }
+    // Act
+    const tree = computeDominators(graphOf(adjacency));
+    // Assess
+    expect(tree.idom[n]).toBe(n - 1);
+    expect(tree.idom[2 * n]).toBe(0);
+    expect(tree.idom[n + 1]).toBe(0);
+    expect(tree.reachableCount).toBe(2 * n + 2);
   });
 
   it('handles a 200 000-node chain without recursion', () => {

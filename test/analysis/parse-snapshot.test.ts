@@ -90,6 +90,25 @@ describe('parseSnapshotFile', () => {
     expect(snapshot.strings).toEqual(['', 'Thing', 'x', 'weakRef', 'y']);
   });
 
+  it('reads numbers cut anywhere by the chunks, up to 10 digits, and refuses a minus inside a number', async () => {
+    // Prepare: ids of 10 digits, the largest uint32
+    const file = join(dir, 'wide-numbers.heapsnapshot');
+    const snapshot = JSON.parse(handWrittenSnapshot(['', 'Thing', 'x', 'weakRef', 'y']));
+    snapshot.nodes[2] = 4294967295;
+    snapshot.nodes[8] = 1234567890;
+    writeFileSync(file, JSON.stringify(snapshot).replace(/,/g, ',\n'));
+    const malformed = join(dir, 'minus-inside.heapsnapshot');
+    writeFileSync(malformed, JSON.stringify(snapshot).replace('"nodes":[0,0,', '"nodes":[0-0,'));
+    const kept = (nodes: number[]) => nodes.filter((_, i) => i % 6 !== 5);
+    for (let chunkBytes = 1; chunkBytes <= 64; chunkBytes++) {
+      // Act
+      const parsed = await parseSnapshotFile(file, { chunkBytes });
+      // Assess
+      expect({ chunkBytes, nodes: Array.from(parsed.nodes) }).toEqual({ chunkBytes, nodes: kept(snapshot.nodes) });
+    }
+    await expect(parseSnapshotFile(malformed)).rejects.toThrow(/unexpected "-" in "nodes"/);
+  });
+
   it('names a truncated file', async () => {
     // Prepare
     const file = join(dir, 'truncated.heapsnapshot');

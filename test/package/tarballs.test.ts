@@ -175,11 +175,11 @@ describe('heapwatch installed from its tarball into a CDK app', () => {
     120_000,
   );
 
-  it('runs `npx heapwatch diff` from the installed package', async () => {
+  it('runs `npx heapwatch diff` from the installed package, on several threads', async () => {
     // Prepare
     const series = await writeSnapshotSeries('memoize', mkdtempSync(join(work, 'series-')), 1000);
-    // Act
-    const { stdout } = await run('npx', ['heapwatch', 'diff', ...series, '--json', '--top', '3'], {
+    // Act: --threads above 1 fails when the package lacks the threads' entry
+    const { stdout } = await run('npx', ['heapwatch', 'diff', ...series, '--json', '--top', '3', '--threads', '3'], {
       cwd: project,
       env: cleanEnv(),
       maxBuffer: 16 * 1024 * 1024,
@@ -189,5 +189,6 @@ describe('heapwatch installed from its tarball into a CDK app', () => {
     expect(report.verdict).toBe('leak');
     expect(report.suspects[0].name).toBe('RenderedPage');
     expect(existsSync(join(project, 'node_modules', 'tsx'))).toBe(false);
+    expect(existsSync(join(project, 'node_modules', 'heapwatch', 'dist', 'analysis', 'snapshot-worker.js'))).toBe(true);
   }, 120_000);
 });
