@@ -13,8 +13,9 @@ export interface IdentitySample {
 }
 
 /**
- * What the diff keeps of one snapshot once the big arrays can go: per node its id, class, self and retained size and
- * dominator, plus the dominator tree's preorder (about 30 bytes per node instead of the snapshot's ~80).
+ * What the diff keeps of one snapshot once the big arrays can go: per node its id, class, self and retained size,
+ * dominator and a hash of its type and name, plus the id index and the dominator tree's preorder (about 40 bytes per
+ * node; the snapshot file holds ~80).
  */
 export interface AnalyzedSnapshot {
   readonly file: string;

@@ -66,8 +66,8 @@ export function storageKindReader(snapshot: HeapSnapshot): (node: number) => Sto
 }
 
 /**
- * The index in STORAGE_KINDS of any node's kind, decided once per node type (and per name for native nodes, the
- * only type whose kind depends on its name) instead of comparing strings per node.
+ * The index in STORAGE_KINDS of any node's kind, decided once per node type, and once per name for native nodes
+ * (the only type whose kind depends on its name).
  */
 function storageKindIndexReader(snapshot: HeapSnapshot): (node: number) => number {
   const { layout, nodes, strings } = snapshot;

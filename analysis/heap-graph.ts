@@ -90,8 +90,8 @@ function buildGraphFromFirstEdge(firstEdge: Uint32Array, input: GraphEdges): Hea
     if (edges[offset + edgeTypeOffset] !== ignoredEdgeType) firstRetainer[edges[offset + edgeTargetOffset] + 1]++;
   }
   for (let node = 0; node < nodeCount; node++) firstRetainer[node + 1] += firstRetainer[node];
-  // Each retainer goes to the current start of its target's list, which moves up; shifted back afterwards. This
-  // needs no cursor array of its own.
+  // Each retainer goes to the current start of its target's list, which moves up by one; shifting the starts back
+  // afterwards restores them, so the starts are their own cursors.
   const retainerNode = new Uint32Array(firstRetainer[nodeCount]);
   for (let node = 0; node < nodeCount; node++) {
     for (let offset = firstEdge[node] * edgeStride; offset < firstEdge[node + 1] * edgeStride; offset += edgeStride) {

@@ -35,8 +35,7 @@ export class NodeIdIndex {
   }
 
   /**
-   * 1 for each node of this snapshot whose id `other` also has. One merge of the two sorted id lists, instead of a
-   * binary search per node.
+   * 1 for each node of this snapshot whose id `other` also has: one merge of the two sorted id lists.
    */
   sharedWith(other: NodeIdIndex): Uint8Array {
     const shared = new Uint8Array(this.sortedIds.length);
@@ -67,8 +66,8 @@ const DIGIT_MASK = DIGIT_VALUES - 1;
 
 /**
  * Indexes 0..n-1 ordered by key, and the keys in that order: stable counting passes over 11-bit digits, O(n). The
- * keys travel with the indexes, so each pass reads sequentially; digits this small keep the counters in cache (16-bit
- * digits, one pass fewer, measured slower); passes above the highest key bit are skipped.
+ * keys travel with the indexes, so each pass reads sequentially; digits this small keep the counters in cache; passes
+ * above the highest key bit are skipped.
  */
 function radixOrder(keys: Uint32Array): { order: Uint32Array; sortedKeys: Uint32Array } {
   let order = new Uint32Array(keys.length);

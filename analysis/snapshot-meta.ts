@@ -1,4 +1,7 @@
-/** Field layout of a `.heapsnapshot`, read from its `snapshot.meta` instead of assuming V8's current offsets. */
+/**
+ * Field layout of a `.heapsnapshot`, read from its `snapshot.meta` instead of assuming V8's current offsets. A parsed
+ * snapshot's layout describes its arrays as kept: nodes hold only the fields the analysis reads (see node-fields.ts).
+ */
 export interface SnapshotLayout {
   readonly nodeFieldCount: number;
   readonly edgeFieldCount: number;
