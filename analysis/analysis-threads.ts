@@ -3,6 +3,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import type { EdgesRead } from './edges-reader';
 import type { ParseProgress } from './parse-snapshot';
 import type { TransferredSnapshot } from './snapshot-transfer';
 
@@ -40,16 +41,21 @@ export function snapshotsAtOnce(fileBytes: readonly number[], options: ThreadOpt
   return Math.max(1, Math.min(threads, fileBytes.length, fit));
 }
 
-/** What a snapshot thread is given (its `workerData`). */
+/**
+ * What a snapshot thread is given (its `workerData`): a snapshot to summarise, or with `edges`, the shared memory to
+ * read the snapshot's edge array into while the calling thread reads the rest.
+ */
 export interface SnapshotThreadRequest {
   readonly heapwatchSnapshotThread: true;
   readonly file: string;
+  readonly edges?: SharedArrayBuffer;
 }
 
-/** What a snapshot thread posts: progress while it reads, then the summary or why it failed. */
+/** What a snapshot thread posts: progress while it reads, then the summary (or the edges read) or why it failed. */
 export type SnapshotThreadReply =
   | { readonly progress: ParseProgress }
   | { readonly snapshot: TransferredSnapshot }
+  | { readonly edgesRead: EdgesRead | null }
   | { readonly failure: string; readonly outOfMemory: boolean };
 
 interface ThreadEntry {
@@ -99,10 +105,28 @@ export class SnapshotThreads {
 
   /** Analyses one snapshot in a thread of its own; resolves with its summary, in the thread's class ids. */
   analyze(file: string, onProgress?: (event: ParseProgress) => void): Promise<TransferredSnapshot> {
+    return this.run({ heapwatchSnapshotThread: true, file }, onProgress).then((reply) => {
+      if (!('snapshot' in reply)) throw new Error(`${file}: the thread analysing it gave no summary`);
+      return reply.snapshot;
+    });
+  }
+
+  /** Reads a snapshot's edge array into `edges` in a thread of its own; undefined when it has no `"edges":[`. */
+  readEdges(file: string, edges: SharedArrayBuffer): Promise<EdgesRead | undefined> {
+    return this.run({ heapwatchSnapshotThread: true, file, edges }).then((reply) => {
+      if (!('edgesRead' in reply)) throw new Error(`${file}: the thread reading its edges gave no answer`);
+      return reply.edgesRead ?? undefined;
+    });
+  }
+
+  private run(
+    request: SnapshotThreadRequest,
+    onProgress?: (event: ParseProgress) => void,
+  ): Promise<Exclude<SnapshotThreadReply, { progress: ParseProgress }>> {
     const entry = this.entry;
+    const { file } = request;
     if (!entry) return Promise.reject(new Error('the snapshot thread entry (snapshot-worker.js) is missing'));
     return new Promise((resolve, reject) => {
-      const request: SnapshotThreadRequest = { heapwatchSnapshotThread: true, file };
       // The thread's JavaScript heap (the snapshot's strings) may grow as large as this one's.
       const heapLimitMiB = Math.ceil(getHeapStatistics().heap_size_limit / 1024 / 1024);
       const worker = new Worker(entry.file, {
@@ -120,8 +144,8 @@ export class SnapshotThreads {
       };
       worker.on('message', (reply: SnapshotThreadReply) => {
         if ('progress' in reply) onProgress?.(reply.progress);
-        else if ('snapshot' in reply) settle(() => resolve(reply.snapshot));
-        else settle(() => reject(threadFailure(file, reply.failure, reply.outOfMemory)));
+        else if ('failure' in reply) settle(() => reject(threadFailure(file, reply.failure, reply.outOfMemory)));
+        else settle(() => resolve(reply));
       });
       worker.on('error', (error: NodeJS.ErrnoException) =>
         settle(() => reject(threadFailure(file, error.message, error.code === 'ERR_WORKER_OUT_OF_MEMORY'))),

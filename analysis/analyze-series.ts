@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { SnapshotThreads, snapshotsAtOnce, snapshotThreadsAvailable, type ThreadOptions } from './analysis-threads';
 import {
   type AnalyzedSnapshot,
@@ -8,7 +9,7 @@ import {
 } from './analyzed-snapshot';
 import { ClassTable } from './class-table';
 import { collectGarbage } from './collect-garbage';
-import { type ParseProgress, parseSnapshotFile } from './parse-snapshot';
+import { type ParseOptions, type ParseProgress, parseSnapshotFile } from './parse-snapshot';
 import { assertSameProcess } from './same-process';
 import { adoptSnapshot, type TransferredSnapshot, unpackSnapshot } from './snapshot-transfer';
 
@@ -34,10 +35,12 @@ export async function analyzeSeries(
 ): Promise<AnalyzedSeries> {
   checkThreadOptions(options);
   const atOnce = snapshotsAtOnce(paths.map(fileBytes), options);
+  // The snapshots parsed on this thread get a second one for their edge array (it needs no extra memory).
+  const parse: ParseOptions = { onProgress: options.onProgress, threads: options.threads ?? availableParallelism() };
   const series =
     atOnce > 1 && snapshotThreadsAvailable()
-      ? await analyzeAtOnce(paths, classes, atOnce, options.onProgress)
-      : await analyzeInTurn(paths, classes, options.onProgress);
+      ? await analyzeAtOnce(paths, classes, atOnce, parse)
+      : await analyzeInTurn(paths, classes, parse);
   const all = [...series.earlier, series.last];
   for (let i = 1; i < all.length; i++) assertSameProcess(all[i - 1], all[i]);
   return series;
@@ -70,25 +73,21 @@ function fileBytes(path: string): number {
 async function analyzeInTurn(
   paths: readonly string[],
   classes: ClassTable,
-  onProgress: SeriesAnalysisOptions['onProgress'],
+  parse: ParseOptions,
 ): Promise<AnalyzedSeries> {
   const earlier: AnalyzedSnapshot[] = [];
   for (const path of paths.slice(0, -1)) {
     collectGarbage();
-    earlier.push(await analyzeEarlierFile(path, classes, onProgress));
+    earlier.push(await analyzeEarlierFile(path, classes, parse));
   }
   collectGarbage();
-  const last = analyzeSnapshot(await parseSnapshotFile(paths[paths.length - 1], { onProgress }), classes);
+  const last = analyzeSnapshot(await parseSnapshotFile(paths[paths.length - 1], parse), classes);
   return { earlier, last };
 }
 
 /** In its own frame, so that no suspended async frame keeps the full snapshot alive after it is compacted. */
-async function analyzeEarlierFile(
-  path: string,
-  classes: ClassTable,
-  onProgress: SeriesAnalysisOptions['onProgress'],
-): Promise<AnalyzedSnapshot> {
-  return summarizeSnapshot(await parseSnapshotFile(path, { onProgress }), classes);
+async function analyzeEarlierFile(path: string, classes: ClassTable, parse: ParseOptions): Promise<AnalyzedSnapshot> {
+  return summarizeSnapshot(await parseSnapshotFile(path, parse), classes);
 }
 
 /**
@@ -100,8 +99,9 @@ async function analyzeAtOnce(
   paths: readonly string[],
   classes: ClassTable,
   atOnce: number,
-  onProgress: SeriesAnalysisOptions['onProgress'],
+  parse: ParseOptions,
 ): Promise<AnalyzedSeries> {
+  const { onProgress } = parse;
   const threads = new SnapshotThreads();
   const slots = new Slots(atOnce);
   let failure: { readonly error: unknown } | undefined;
@@ -119,7 +119,7 @@ async function analyzeAtOnce(
   const last = await slots
     .run(async () => {
       if (failure) return undefined;
-      const snapshot = await parseSnapshotFile(paths[paths.length - 1], { onProgress });
+      const snapshot = await parseSnapshotFile(paths[paths.length - 1], parse);
       return failure ? undefined : analyzeSnapshot(snapshot, own);
     })
     .catch(fail);

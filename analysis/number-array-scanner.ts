@@ -22,12 +22,16 @@ export class NumberArrayScanner {
   private inNumber = false;
   private negative = false;
 
-  /** `capacity`: the numbers expected (the array doubles beyond it). */
+  /**
+   * `capacity`: the numbers expected (the array doubles beyond it). `into`: an array of that capacity to fill, e.g.
+   * one over shared memory that another thread reads.
+   */
   constructor(
     capacity: number,
     private readonly onUnexpected: (byte: number) => never,
+    into?: Uint32Array,
   ) {
-    this.numbers = new Uint32Array(Math.max(capacity, 1024));
+    this.numbers = into ?? new Uint32Array(Math.max(capacity, 1024));
   }
 
   /** How many numbers were read. */

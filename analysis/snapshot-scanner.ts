@@ -17,6 +17,8 @@ enum Mode {
   Colon,
   Value,
   Numbers,
+  /** The edge array, which another thread reads. */
+  Elsewhere,
   Strings,
   Skip,
   Done,
@@ -26,7 +28,10 @@ enum Mode {
 export interface ScannedSnapshot {
   readonly layout: SnapshotLayout;
   readonly nodes: Uint32Array;
-  readonly edges: Uint32Array;
+  /** Undefined when the edge array was left to another thread (see `readEdgesElsewhere`). */
+  readonly edges?: Uint32Array;
+  /** Where the edge array's numbers start in the file. */
+  readonly edgesOffset?: number;
   readonly strings: string[];
 }
 
@@ -47,6 +52,10 @@ export class SnapshotScanner {
   private readonly sectionsSeen = new Set<string>();
 
   private numberArray?: NumberArrayScanner;
+  private edgesElsewhere = false;
+  private edgesOffset?: number;
+  /** Bytes of the file pushed before the current chunk. */
+  private consumed = 0;
   private nodes?: Uint32Array;
   private edges?: Uint32Array;
 
@@ -61,6 +70,21 @@ export class SnapshotScanner {
   private capture?: Buffer[];
 
   constructor(private readonly file: string) {}
+
+  /** The header's layout, once it has been read. */
+  get headerLayout(): SnapshotLayout | undefined {
+    return this.layout;
+  }
+
+  /**
+   * Skips the edge array (unless it was already reached): another thread reads it. `finish()` then returns its offset
+   * instead of the edges.
+   */
+  readEdgesElsewhere(): boolean {
+    if (this.sectionsSeen.has('edges')) return false;
+    this.edgesElsewhere = true;
+    return true;
+  }
 
   push(chunk: Buffer): void {
     let i = 0;
@@ -86,6 +110,13 @@ export class SnapshotScanner {
           i = this.strings.scan(chunk, i);
           if (this.strings.closed) this.mode = Mode.Start;
           break;
+        case Mode.Elsewhere: {
+          // The edge array holds digits and separators only: its first `]` closes it.
+          const close = chunk.indexOf(CLOSE_BRACKET, i);
+          i = close < 0 ? end : close + 1;
+          if (close >= 0) this.mode = Mode.Start;
+          break;
+        }
         case Mode.Skip:
           i = this.scanSkip(chunk, i);
           break;
@@ -96,6 +127,7 @@ export class SnapshotScanner {
           break;
       }
     }
+    this.consumed += chunk.length;
   }
 
   /** Call at end of file: checks that every section arrived whole. */
@@ -107,10 +139,17 @@ export class SnapshotScanner {
       );
     }
     const layout = this.layout;
-    if (!layout || !this.nodes || !this.edges || !this.sectionsSeen.has('strings')) {
+    const edges = this.edgesElsewhere ? this.edgesOffset : this.edges;
+    if (!layout || !this.nodes || edges === undefined || !this.sectionsSeen.has('strings')) {
       throw new Error(`${this.file}: not a V8 heap snapshot (missing "snapshot", "nodes", "edges" or "strings")`);
     }
-    return { layout, nodes: this.nodes, edges: this.edges, strings: this.strings.values };
+    return {
+      layout,
+      nodes: this.nodes,
+      edges: this.edges,
+      edgesOffset: this.edgesOffset,
+      strings: this.strings.values,
+    };
   }
 
   private fail(message: string): never {
@@ -183,7 +222,10 @@ export class SnapshotScanner {
       }
       if (this.key === 'nodes' || this.key === 'edges') {
         if (byte !== OPEN_BRACKET) this.fail(`"${this.key}" is not an array`);
-        this.startNumbers();
+        if (this.key === 'edges' && this.edgesElsewhere) {
+          this.edgesOffset = this.consumed + i + 1;
+          this.mode = Mode.Elsewhere;
+        } else this.startNumbers();
         return i + 1;
       }
       if (this.key === 'strings') {

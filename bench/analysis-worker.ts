@@ -1,6 +1,7 @@
 // One measured run of the analysis benchmark, in its own process so its peak RSS (VmHWM) is its own:
 //   tsx analysis-worker.ts heapwatch-diff-<threads>|heapwatch-parse|memlab-parse|tokenize <memlab folder> <files...>
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { analyzeSnapshot, ClassTable, diffSnapshotFiles, parseSnapshotFile } from '../analysis';
 import { tokenizeFiles } from './json-token-pass';
 import { loadMemlabHeapAnalysis } from './memlab-install';
@@ -18,7 +19,10 @@ async function run(mode: string, memlabDir: string, files: string[]): Promise<st
     return `${report.verdict}: ${report.suspects[0]?.name} @ ${report.suspects[0]?.holder.path}`;
   }
   if (mode === 'heapwatch-parse') {
-    const analyzed = analyzeSnapshot(await parseSnapshotFile(files[0]), new ClassTable());
+    const analyzed = analyzeSnapshot(
+      await parseSnapshotFile(files[0], { threads: availableParallelism() }),
+      new ClassTable(),
+    );
     return `${analyzed.nodeCount} nodes, ${analyzed.edgeCount} edges, heap ${analyzed.totalSize} bytes`;
   }
   if (mode === 'tokenize') {

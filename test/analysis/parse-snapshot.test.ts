@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { snapshotThreadsAvailable } from '../../analysis/analysis-threads';
 import { edgeName, edgeTarget, nodeName, nodeSelfSize, nodeType } from '../../analysis/heap-snapshot';
 import { parseSnapshotFile } from '../../analysis/parse-snapshot';
 
@@ -56,6 +57,29 @@ describe('parseSnapshotFile', () => {
     expect(snapshot.strings.some((text) => text.startsWith('naïve ☃'))).toBe(true);
     expect(snapshot.strings).toContain('quote"back\\slash');
     expect(snapshot.layout.nodeTypes).toContain('object shape');
+  });
+
+  it('reads the edge array on a second thread into the same arrays, and falls back to one thread when it must', async () => {
+    // Prepare
+    const file = join(dir, 'threads.heapsnapshot');
+    execFileSync(process.execPath, ['-e', `require('v8').writeHeapSnapshot(${JSON.stringify(file)})`]);
+    const spaced = join(dir, 'spaced.heapsnapshot');
+    writeFileSync(spaced, readFileSync(file, 'utf8').replace('"edges":[', '"edges" : ['));
+    const broken = join(dir, 'broken-edges.heapsnapshot');
+    writeFileSync(broken, readFileSync(file, 'utf8').replace(/("edges":\[\d+,\d+),/, '$1;'));
+    const oneThread = await parseSnapshotFile(file, { chunkBytes: 4099 });
+    // Act
+    const twoThreads = await parseSnapshotFile(file, { chunkBytes: 4099, threads: 2, threadsFromBytes: 0 });
+    const withoutTheKey = await parseSnapshotFile(spaced, { threads: 2, threadsFromBytes: 0 });
+    // Assess
+    expect(snapshotThreadsAvailable()).toBe(true);
+    expect(Array.from(twoThreads.edges)).toEqual(Array.from(oneThread.edges));
+    expect(Array.from(twoThreads.nodes)).toEqual(Array.from(oneThread.nodes));
+    expect(twoThreads.strings).toEqual(oneThread.strings);
+    expect(Array.from(withoutTheKey.edges)).toEqual(Array.from(oneThread.edges));
+    await expect(parseSnapshotFile(broken, { threads: 2, threadsFromBytes: 0 })).rejects.toThrow(
+      `${broken}: not a valid V8 heap snapshot: unexpected ";" in "edges"`,
+    );
   });
 
   it('reads the layout from meta instead of assuming offsets', async () => {
