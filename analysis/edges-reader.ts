@@ -16,10 +16,14 @@ export interface EdgesRead {
  * another reads the rest of the file. Before the edges come only the header and the node numbers, which cannot hold
  * the key, so its first occurrence is the array; undefined when there is none.
  */
-export async function readEdgesSection(file: string, into: Uint32Array): Promise<EdgesRead | undefined> {
+export async function readEdgesSection(
+  file: string,
+  into: Uint32Array,
+  chunkBytes = CHUNK_BYTES,
+): Promise<EdgesRead | undefined> {
   const handle = await open(file, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    const buffer = Buffer.allocUnsafe(Math.max(chunkBytes, 2 * EDGES_KEY.length));
     let position = 0;
     let offset = -1;
     // Find the key, keeping the last bytes of each chunk in case it straddles two.

@@ -42,7 +42,7 @@ export async function parseSnapshotFile(file: string, options: ParseOptions = {}
         : undefined;
     try {
       const parsed = await parseOpenFile(file, handle, totalBytes, options, edgesThread);
-      return parsed ?? (await parseSnapshotFile(file, { ...options, threads: 1 }));
+      return parsed ?? (await parseOpenFile(file, handle, totalBytes, options, undefined))!;
     } finally {
       await edgesThread?.close();
     }
@@ -51,7 +51,10 @@ export async function parseSnapshotFile(file: string, options: ParseOptions = {}
   }
 }
 
-/** Undefined when the edge array could not be read apart (a writer other than V8): read the file on one thread. */
+/**
+ * Undefined when the edge array could not be read apart (a writer other than V8, a thread that failed): the file is
+ * then read again on this thread alone.
+ */
 async function parseOpenFile(
   file: string,
   handle: FileHandle,
@@ -71,8 +74,16 @@ async function parseOpenFile(
     scanner.push(n === buffer.length ? buffer : buffer.subarray(0, n));
     bytesRead += n;
     const layout = scanner.headerLayout;
-    if (edgesThread && !edgesElsewhere && layout?.declaredEdgeCount !== undefined && scanner.readEdgesElsewhere()) {
-      const memory = new SharedArrayBuffer(layout.declaredEdgeCount * layout.edgeFieldCount * 4);
+    const declaredEdges = layout?.declaredEdgeCount ?? -1;
+    if (
+      edgesThread &&
+      !edgesElsewhere &&
+      layout &&
+      Number.isSafeInteger(declaredEdges) &&
+      declaredEdges >= 0 &&
+      scanner.readEdgesElsewhere()
+    ) {
+      const memory = new SharedArrayBuffer(declaredEdges * layout.edgeFieldCount * 4);
       const read = edgesThread.readEdges(file, memory);
       read.catch(() => undefined); // awaited below, after this thread's part
       edgesElsewhere = { read, memory };
@@ -88,7 +99,8 @@ async function parseOpenFile(
   let edges = scanned.edges;
   if (!edges && edgesElsewhere) {
     const numbers = (fileLayout.declaredEdgeCount ?? 0) * fileLayout.edgeFieldCount;
-    const read = await edgesElsewhere.read;
+    // A thread that failed, whatever the reason, leaves the edges to this one, which reports what is wrong.
+    const read = await edgesElsewhere.read.catch(() => undefined);
     if (read?.offset !== scanned.edgesOffset || read?.count !== numbers) return undefined;
     edges = new Uint32Array(edgesElsewhere.memory, 0, numbers);
   }

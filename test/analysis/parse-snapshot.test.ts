@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { snapshotThreadsAvailable } from '../../analysis/analysis-threads';
 import { edgeName, edgeTarget, nodeName, nodeSelfSize, nodeType } from '../../analysis/heap-snapshot';
 import { parseSnapshotFile } from '../../analysis/parse-snapshot';
+import { SnapshotScanner } from '../../analysis/snapshot-scanner';
 
 /** A hand-written snapshot in the older layout: no `detachedness`, fields in another order. */
 function handWrittenSnapshot(strings: string[]): string {
@@ -68,16 +69,22 @@ describe('parseSnapshotFile', () => {
     const broken = join(dir, 'broken-edges.heapsnapshot');
     writeFileSync(broken, readFileSync(file, 'utf8').replace(/("edges":\[\d+,\d+),/, '$1;'));
     const oneThread = await parseSnapshotFile(file, { chunkBytes: 4099 });
+    const passes = jest.spyOn(SnapshotScanner.prototype, 'finish');
     // Act
     const twoThreads = await parseSnapshotFile(file, { chunkBytes: 4099, threads: 2, threadsFromBytes: 0 });
-    const withoutTheKey = await parseSnapshotFile(spaced, { threads: 2, threadsFromBytes: 0 });
+    const passesWithTheKey = passes.mock.calls.length;
+    const withoutTheKey = await parseSnapshotFile(spaced, { chunkBytes: 4099, threads: 2, threadsFromBytes: 0 });
+    const passesWithoutTheKey = passes.mock.calls.length - passesWithTheKey;
+    passes.mockRestore();
     // Assess
     expect(snapshotThreadsAvailable()).toBe(true);
     expect(Array.from(twoThreads.edges)).toEqual(Array.from(oneThread.edges));
     expect(Array.from(twoThreads.nodes)).toEqual(Array.from(oneThread.nodes));
     expect(twoThreads.strings).toEqual(oneThread.strings);
+    expect(passesWithTheKey).toBe(1); // the thread's edges were used, not a second pass
     expect(Array.from(withoutTheKey.edges)).toEqual(Array.from(oneThread.edges));
-    await expect(parseSnapshotFile(broken, { threads: 2, threadsFromBytes: 0 })).rejects.toThrow(
+    expect(passesWithoutTheKey).toBe(2);
+    await expect(parseSnapshotFile(broken, { chunkBytes: 4099, threads: 2, threadsFromBytes: 0 })).rejects.toThrow(
       `${broken}: not a valid V8 heap snapshot: unexpected ";" in "edges"`,
     );
   });
