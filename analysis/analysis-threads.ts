@@ -69,6 +69,18 @@ interface ThreadEntry {
  * there (someone bundled the analysis without it): the diff then runs on one thread.
  */
 function threadEntry(): ThreadEntry | undefined {
+  if (!entryLookedUp) {
+    cachedEntry = lookUpThreadEntry();
+    entryLookedUp = true;
+  }
+  return cachedEntry;
+}
+
+/** Looked up once per process: the files beside the module do not change while it runs. */
+let cachedEntry: ThreadEntry | undefined;
+let entryLookedUp = false;
+
+function lookUpThreadEntry(): ThreadEntry | undefined {
   const compiled = join(__dirname, 'snapshot-worker.js');
   if (existsSync(compiled)) return { file: compiled };
   const source = join(__dirname, 'snapshot-worker.ts');

@@ -34,9 +34,10 @@ export async function analyzeSeries(
   options: SeriesAnalysisOptions = {},
 ): Promise<AnalyzedSeries> {
   checkThreadOptions(options);
-  const atOnce = snapshotsAtOnce(paths.map(fileBytes), options);
+  const threads = options.threads ?? availableParallelism();
+  const atOnce = snapshotsAtOnce(paths.map(fileBytes), { ...options, threads });
   // The snapshots parsed on this thread get a second one for their edge array (it needs no extra memory).
-  const parse: ParseOptions = { onProgress: options.onProgress, threads: options.threads ?? availableParallelism() };
+  const parse: ParseOptions = { onProgress: options.onProgress, threads };
   const series =
     atOnce > 1 && snapshotThreadsAvailable()
       ? await analyzeAtOnce(paths, classes, atOnce, parse)

@@ -119,11 +119,7 @@ function buildGraphFromFirstEdge(firstEdge: Uint32Array, input: GraphEdges): Hea
 export function retainingEdgesBetween(graph: HeapGraph, from: number, to: number): number[] {
   const found: number[] = [];
   for (let edge = graph.firstEdge[from]; edge < graph.firstEdge[from + 1]; edge++) {
-    const offset = edge * graph.edgeStride;
-    if (
-      graph.edges[offset + graph.edgeTargetOffset] === to &&
-      graph.edges[offset + graph.edgeTypeOffset] !== graph.ignoredEdgeType
-    ) {
+    if (graph.edges[edge * graph.edgeStride + graph.edgeTargetOffset] === to && isRetainingEdge(graph, edge)) {
       found.push(edge);
     }
   }

@@ -1,13 +1,7 @@
-const COMMA = 0x2c;
-const NEWLINE = 0x0a;
-const MINUS = 0x2d;
-const CLOSE_BRACKET = 0x5d;
+import { CLOSE_BRACKET, COMMA, isWhitespace, MINUS, NEWLINE } from './json-bytes';
+
 /** A uint32 has at most 10 digits: with its separator, a number the fast path starts ends inside the chunk. */
 const MAX_NUMBER_BYTES = 12;
-
-function isWhitespace(byte: number): boolean {
-  return byte === 0x20 || byte === NEWLINE || byte === 0x0d || byte === 0x09;
-}
 
 /**
  * Reads the body of a JSON array of integers (after its `[`) from chunks into a Uint32Array. Whole numbers between

@@ -1,15 +1,17 @@
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  isWhitespace,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from './json-bytes';
 import { NumberArrayScanner } from './number-array-scanner';
 import { readSnapshotLayout, type SnapshotLayout } from './snapshot-meta';
 import { StringArrayScanner } from './string-array-scanner';
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
 
 enum Mode {
   Start,
@@ -33,10 +35,6 @@ export interface ScannedSnapshot {
   /** Where the edge array's numbers start in the file. */
   readonly edgesOffset?: number;
   readonly strings: string[];
-}
-
-function isWhitespace(byte: number): boolean {
-  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
 /**

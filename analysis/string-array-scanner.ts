@@ -1,7 +1,4 @@
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const CLOSE_BRACKET = 0x5d;
+import { BACKSLASH, CLOSE_BRACKET, COMMA, isWhitespace, QUOTE } from './json-bytes';
 
 /**
  * Reads the body of a JSON array of strings (after its `[`) from chunks: each string is decoded as UTF-8 and, only
@@ -30,7 +27,7 @@ export class StringArrayScanner {
         } else if (byte === CLOSE_BRACKET) {
           this.closed = true;
           return i;
-        } else if (byte !== COMMA && byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) {
+        } else if (byte !== COMMA && !isWhitespace(byte)) {
           this.onUnexpected(byte);
         }
         continue;
